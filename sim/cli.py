@@ -1,0 +1,197 @@
+"""The `curtain` command line.
+
+User mistakes (a bad file, field or flag) print one line naming the file or flag, the field
+and what was expected, and exit with status 2. Nothing is written when the input is bad.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from sim.errors import CurtainError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``curtain: error: ...``) and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CurtainError(f"{self.prog}: {message} (see --help)")
+
+
+def _positive_days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive whole number of days, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number of days, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``key=value`` with the value read as TOML (bare words are text)."""
+    if "=" not in text:
+        raise CurtainError(f"--set {text}: expected KEY=VALUE, e.g. cast.size=10")
+    key, raw = (part.strip() for part in text.split("=", 1))
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def _overrides(assignments: list[str] | None) -> dict[str, Any]:
+    return dict(parse_assignment(a) for a in assignments or [])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="curtain",
+        description="Simulate how healthcare organisations respond to online patient feedback.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="one seeded run of a scenario; writes tidy files")
+    run.add_argument("scenario", help="scenario TOML file, e.g. scenarios/site_c.toml")
+    run.add_argument("--days", type=_positive_days, help="days to simulate (default: scenario)")
+    run.add_argument("--seed", type=_seed, default=1, help="random seed (default: 1)")
+    run.add_argument("--out", help="output directory (default: results/<scenario>-seed<S>)")
+    run.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a scenario field, e.g. --set scripting.policy=generic_templates",
+    )
+
+    story = sub.add_parser("story", help="tell one story's journey in plain words")
+    story.add_argument("story_id", type=int, metavar="ID")
+    story.add_argument("--run", required=True, metavar="DIR", help="a `curtain run` directory")
+
+    sub.add_parser("policies", help="list the policies each culture lever can take")
+
+    schema = sub.add_parser("schema", help="list every scenario field with its bounds")
+    schema.add_argument("--levers", action="store_true", help="only the culture levers")
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.runner import run, write
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, _overrides(args.set))
+    result = run(scenario, seed=args.seed, days=args.days)
+    out = args.out or Path("results") / f"{Path(args.scenario).stem}-seed{args.seed}"
+    path = write(result, out, source=str(args.scenario))
+    print(format_summary(result.summary))
+    print(f"\nwrote {', '.join(p for p in sorted(_files(path)))} to {path}")
+    return 0
+
+
+def _files(path: Path) -> list[str]:
+    from sim.runner import OUTPUT_FILES
+
+    return [f for f in OUTPUT_FILES if (path / f).exists()]
+
+
+SUMMARY_ROWS = (
+    ("stories", "stories posted", "{:,}"),
+    ("response_rate", "response rate (any reply)", "{:.1%}"),
+    ("share_generic", "  answered generically", "{:.1%}"),
+    ("share_conversational", "  answered conversationally", "{:.1%}"),
+    ("responses_per_story", "responses per answered story", "{:.2f}"),
+    ("median_days_to_first_response", "median days to first reply", "{:.1f}"),
+    ("active_responders", "active responders", "{:,}"),
+    ("cast_size", "cast list at the end", "{:,}"),
+    ("redirects_offered", "offline redirects offered", "{:,}"),
+    ("redirects_accepted", "  accepted", "{:,}"),
+    ("issues_backstage", "issues taken backstage", "{:,}"),
+    ("changes_planned", "changes planned (not yet made)", "{:,}"),
+    ("changes_made", "changes made", "{:,}"),
+    ("negative_share", "share of negative stories", "{:.1%}"),
+    ("care_quality_end", "care quality at the end", "{:.3f}"),
+    ("reputation_end", "reputation at the end (-1..1)", "{:+.3f}"),
+    ("staff_hours", "staff hours on replies", "{:,.0f}"),
+    ("mean_confidence_end", "mean responder confidence", "{:.2f}"),
+    ("patients_involved", "authors who got involved", "{:,}"),
+)
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    title = f"{summary['scenario']}: {summary['days']} days, seed {summary['seed']}"
+    lines = [title, "-" * len(title)]
+    width = max(len(label) for _, label, _ in SUMMARY_ROWS)
+    for key, label, fmt in SUMMARY_ROWS:
+        value = summary.get(key)
+        shown = "n/a" if value is None else fmt.format(value)
+        lines.append(f"{label:<{width}}  {shown:>10}")
+    return "\n".join(lines)
+
+
+def cmd_story(args: argparse.Namespace) -> int:
+    from sim.narrate import narrate
+
+    print(narrate(args.story_id, args.run))
+    return 0
+
+
+def cmd_policies(args: argparse.Namespace) -> int:
+    from sim.policies.registry import REGISTRIES
+
+    for lever, registry in REGISTRIES.items():
+        print(f"{lever}:")
+        for name in registry.names():
+            print(f"  {name:<20} {registry.describe(name)}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from sim.scenario import schema_fields
+
+    for row in schema_fields():
+        if args.levers and not row["lever"]:
+            continue
+        if row["choices"]:
+            bounds = " | ".join(map(str, row["choices"]))
+        elif row["min"] is not None or row["max"] is not None:
+            lo = "" if row["min"] is None else f"{row['min']:g}"
+            hi = "" if row["max"] is None else f"{row['max']:g}"
+            bounds = f"[{lo}, {hi}]"
+        else:
+            bounds = row["kind"]
+        print(f"{row['path']:<42} {bounds:<40} {row['description']}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "story": cmd_story, "policies": cmd_policies, "schema": cmd_schema}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except CurtainError as err:
+        print(f"curtain: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("curtain: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,305 @@
+"""The organisation as a Mesa model: wiring and the order of a day.
+
+One tick is one day. A day runs, in order:
+
+1. interventions due today switch levers (a new chief nurse, sporadic engagement);
+2. the board reviews response times, if the escalation policy has it do so today;
+3. on the first day of each 30-day month, communications staff reconsider their openness and
+   the cast policy recruits;
+4. new first-time stories arrive (Poisson, ``stories.per_day``), each from a new patient;
+5. the agenda runs today's events: looks, replies, follow-ups, reposts, plans, changes
+   finished; then reminders and authors' judgements fall due;
+6. the backstage starts waiting changes as headspace allows;
+7. the recorder notes the day's state.
+
+The model holds no rules of its own: those live in the frontstage, the backstage, the agents
+and the policies. The culture (scenario and the policies built from it) is one object the
+parts share, so an intervention swaps it everywhere at once.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.agents import ROLE_CLASSES, ROLES, CommunicationsStaff, Manager, Patient
+from sim.audience import Audience
+from sim.backstage import Backstage
+from sim.calendar import Agenda, Clock
+from sim.care import Services
+from sim.castlist import CastList
+from sim.frontstage import Frontstage
+from sim.lifecycle import BOARD_REVIEW, INTERVENTION, RECRUITED, Lifecycle
+from sim.metrics import Recorder
+from sim.policies.registry import REGISTRIES
+from sim.scenario import LEVERS, Intervention, Scenario
+from sim.story import CONVERSATIONAL, GENERIC, Story
+
+MONTH_DAYS = 30
+FRONTLINE = ("frontline_clinical", "frontline_non_clinical")
+
+
+class Culture:
+    """The scenario in force and the policy objects built from it."""
+
+    def __init__(self, scenario: Scenario):
+        self.apply(scenario)
+
+    def apply(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        for lever in LEVERS:
+            setattr(self, lever, REGISTRIES[lever].build(getattr(scenario, lever)))
+        # Derived once per culture rather than once per consideration of a story.
+        self.cue = self.scripting.cue
+        self.redirects = (self.staging.redirects(False), self.staging.redirects(True))
+        self.expectation = {role: self.leadership.expectation(role) for role in ROLES}
+        self.bespoke_threshold = (
+            scenario.confidence.threshold_conversational + self.identification.exposure
+        )
+        # Reply types the challenge policy can act on: those the script counts as poor.
+        self.challengeable = frozenset(
+            t
+            for t in (GENERIC, CONVERSATIONAL)
+            if self.scripting.poor(t) and self.challenge.name != "none"
+        )
+
+
+def _beta(rng: np.random.Generator, mean: float, concentration: float, n: int) -> np.ndarray:
+    """Beta draws with the given mean; degenerate means give constants."""
+    if mean <= 0.0 or mean >= 1.0:
+        return np.full(n, float(mean))
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
+
+
+def _allocate(shares: dict[str, float], n: int) -> list[str]:
+    """Split ``n`` places by ``shares`` (largest remainder), so small casts match exactly."""
+    exact = {k: v * n for k, v in shares.items()}
+    counts = {k: int(v) for k, v in exact.items()}
+    left = n - sum(counts.values())
+    for k in sorted(exact, key=lambda k: (exact[k] - counts[k], k), reverse=True)[:left]:
+        counts[k] += 1
+    return [k for k in shares for _ in range(counts[k])]
+
+
+class CurtainModel(mesa.Model):
+    """One organisation (a Trust) answering online patient feedback under a culture."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None):
+        super().__init__(rng=seed)
+        self.seed = seed
+        # Mesa's Model has a `scenario` attribute of its own (a flat, fixed parameter set);
+        # ours changes mid-run, so the one in force is `culture.scenario`.
+        self.initial_scenario = scenario  # as given, interventions included
+        self.culture = Culture(scenario)
+        self.clock = Clock()
+        self.agenda = Agenda()
+        self.audience = Audience(scenario.audience)
+        self.lifecycle = Lifecycle(self.audience)
+        self.services = Services.draw(
+            scenario.organisation.services,
+            scenario.care.quality_initial,
+            scenario.care.quality_spread,
+            self.rng,
+        )
+        self.castlist = CastList(len(self.services), scenario.confidence.experienced_at)
+        self.managers = [self._new_staff("manager", service=s) for s in range(len(self.services))]
+        self.backstage = Backstage(
+            self.culture, self.clock, self.random, self.lifecycle, self.agenda, self.services
+        )
+        self.frontstage = Frontstage(
+            self.culture,
+            self.clock,
+            self.random,
+            self.castlist,
+            self.managers,
+            self.lifecycle,
+            self.agenda,
+            self.backstage,
+            self.repost,
+        )
+        self.recorder = Recorder()
+        self._interventions: dict[int, list[Intervention]] = {}
+        for intervention in scenario.interventions:
+            self._interventions.setdefault(intervention.day, []).append(intervention)
+        self._next_story = 0
+        self._recruit(_allocate(scenario.cast.roles.model_dump(), scenario.cast.size), False)
+        self.comms_openness = self.openness()  # reconsidered monthly
+
+    # ------------------------------------------------------------------ staff
+    def _new_staff(self, role: str, service: int | None = None, newcomer: bool = False):
+        scenario = self.culture.scenario
+        rules = scenario.confidence
+        mean = rules.newcomer_mean if newcomer else rules.initial_mean
+        confidence = float(_beta(self.rng, mean, rules.initial_concentration, 1)[0])
+        legitimacy = float(
+            _beta(
+                self.rng, scenario.staff.legitimacy_mean, scenario.staff.legitimacy_concentration, 1
+            )[0]
+        )
+        if role == "manager":
+            return Manager(self, service, confidence, legitimacy)
+        if service is None:
+            service = int(self.rng.integers(len(self.services))) if role in FRONTLINE else -1
+        if role == "communications":
+            return CommunicationsStaff(
+                self, service, confidence, legitimacy, scenario.cast.openness_initial
+            )
+        return ROLE_CLASSES[role](self, role, service, confidence, legitimacy)
+
+    def _recruit(self, roles: list[str], newcomer: bool) -> None:
+        for role in roles:
+            staff = self._new_staff(role, newcomer=newcomer)
+            self.castlist.add(staff)
+            if newcomer:
+                self.lifecycle.organisation_event(RECRUITED, self.clock.day, staff.unique_id)
+
+    def _gatekeepers(self) -> list[CommunicationsStaff]:
+        return [s for s in self.castlist.central if s.role == "communications"]
+
+    def openness(self) -> float:
+        """Communications' openness to a wider cast; 1 where nobody keeps the gate."""
+        comms = self._gatekeepers()
+        return sum(c.openness for c in comms) / len(comms) if comms else 1.0
+
+    def _monthly(self) -> None:
+        culture = self.culture
+        if culture.leadership.fears_can_ease():
+            reputation = self.audience.reputation()
+            rate = culture.scenario.cast.openness_learning
+            for staff in self._gatekeepers():
+                staff.reconsider(reputation, rate)
+        self.comms_openness = self.openness()
+        cast = culture.scenario.cast
+        n = culture.cast.recruits(
+            culture.leadership.recruitment_drive(),
+            self.comms_openness,
+            cast.max_size - len(self.castlist),
+            self.rng.poisson,
+        )
+        if n:
+            roles = list(cast.roles.model_dump())
+            shares = list(cast.roles.model_dump().values())
+            drawn = self.rng.choice(len(roles), size=n, p=shares)
+            self._recruit([roles[i] for i in drawn], True)
+
+    def _resize_cast(self, size: int) -> None:
+        while len(self.castlist) > size:
+            self.castlist.remove(self.castlist.members[-1])
+        missing = size - len(self.castlist)
+        if missing > 0:
+            self._recruit(_allocate(self.culture.scenario.cast.roles.model_dump(), missing), True)
+
+    # ------------------------------------------------------------------ stories
+    def _post(
+        self,
+        author: Patient,
+        service: int,
+        u_negative: float,
+        u_actionable: float,
+        hostility: float,
+        look_delay: int,
+        repeat: bool,
+    ) -> Story:
+        negative = u_negative < 1.0 - self.services.quality[service]
+        actionable = negative or u_actionable < self.culture.scenario.stories.p_actionable_positive
+        story = Story(
+            self._next_story,
+            self.clock.day,
+            service,
+            negative,
+            hostility if negative else 0.0,
+            actionable,
+            author,
+            repeat,
+        )
+        self._next_story += 1
+        author.stories_posted += 1
+        self.lifecycle.post(story, self.clock.day)
+        self.frontstage.story_posted(story, look_delay)
+        return story
+
+    def _hostility(self, n: int) -> np.ndarray:
+        rules = self.culture.scenario.stories
+        return _beta(self.rng, rules.hostility_mean, rules.hostility_concentration, n)
+
+    def post_new_stories(self) -> None:
+        """First-time stories: Poisson(per_day), each from a new patient."""
+        scenario = self.culture.scenario
+        n = int(self.rng.poisson(scenario.stories.per_day))
+        if n == 0:
+            return
+        services = self.rng.integers(len(self.services), size=n).tolist()
+        draws = self.rng.random((n, 4)).tolist()
+        hostility = self._hostility(n).tolist()
+        delays = self._look_delays(n)
+        patients = scenario.patients
+        motives = patients.motive_shares
+        first, second = motives.other_patients, motives.other_patients + motives.staff
+        for i in range(n):
+            u_neg, u_act, u_motive, u_anon = draws[i]
+            motive = 0 if u_motive < first else (1 if u_motive < second else 2)
+            author = Patient(
+                self,
+                services[i],
+                motive,
+                u_anon < patients.share_valuing_anonymity,
+                patients.willingness_initial,
+            )
+            self._post(author, services[i], u_neg, u_act, hostility[i], delays[i], repeat=False)
+
+    def _look_delays(self, n: int) -> list[int]:
+        mean = self.culture.scenario.cast.look_delay_days_mean
+        if mean <= 0:
+            return [0] * n
+        return self.rng.exponential(mean, n).astype(np.int64).tolist()
+
+    def repost(self, author: Patient) -> None:
+        """A returning author posts another story about the service they use."""
+        r = self.random
+        hostility = float(self._hostility(1)[0])
+        delay = self._look_delays(1)[0]
+        self._post(author, author.service, r.random(), r.random(), hostility, delay, repeat=True)
+
+    # ------------------------------------------------------------------ interventions
+    def intervene(self, intervention: Intervention) -> None:
+        scenario = self.culture.scenario.with_overrides(intervention.set)
+        self.culture.apply(scenario)
+        self.audience.reconfigure(scenario.audience)
+        if "cast.size" in intervention.set:
+            self._resize_cast(scenario.cast.size)
+            self.comms_openness = self.openness()
+        changes = ", ".join(f"{k} = {v!r}" for k, v in intervention.set.items())
+        note = f"{intervention.note} ({changes})" if intervention.note else changes
+        self.lifecycle.organisation_event(INTERVENTION, self.clock.day, note=note)
+
+    # ------------------------------------------------------------------ the day
+    def step(self) -> None:
+        day = self.clock.day
+        for intervention in self._interventions.get(day, ()):
+            self.intervene(intervention)
+        if self.culture.escalation.board_reviews(day):
+            late = self.frontstage.board_review()
+            self.lifecycle.organisation_event(BOARD_REVIEW, day, value=late)
+        if day > 0 and day % MONTH_DAYS == 0:
+            self._monthly()
+        self.post_new_stories()
+        self.agenda.run(day)
+        self.frontstage.after_agenda()
+        self.backstage.daily()
+        self.recorder.record(self)
+        self.clock.day = day + 1
+
+    def run(self, days: int) -> CurtainModel:
+        for _ in range(days):
+            self.step()
+        return self
+
+    def tally_views(self) -> None:
+        """At the end of a run, count how often the public read each story."""
+        posted = np.array([s.day for s in self.lifecycle.stories], dtype=np.int64)
+        self.lifecycle.read_by_public(self.audience.views(posted, self.clock.day - 1, self.rng))
+
+    @property
+    def day(self) -> int:
+        """Days simulated so far."""
+        return self.clock.day

@@ -1,0 +1,122 @@
+"""One story's journey in plain words, for teaching (`curtain story ID --run DIR`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sim.errors import CurtainError
+
+ROLE_WORDS = {
+    "frontline_clinical": "a frontline clinical staff member",
+    "frontline_non_clinical": "a frontline non-clinical staff member",
+    "patient_experience": "a patient experience staff member",
+    "communications": "a communications officer",
+    "manager": "the service's manager",
+    "patient": "the author",
+}
+TYPE_WORDS = {
+    "generic": "with a generic reply",
+    "conversational": "conversationally, in their own words",
+}
+
+
+def load_run(run_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    import json
+
+    run = Path(run_dir)
+    needed = [run / "stories.parquet", run / "events.parquet"]
+    if not run.is_dir() or not all(p.exists() for p in needed):
+        raise CurtainError(
+            f"--run {run}: expected a run directory holding stories.parquet and "
+            "events.parquet (made by `curtain run`)"
+        )
+    manifest_path = run / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    return pd.read_parquet(needed[0]), pd.read_parquet(needed[1]), manifest
+
+
+def _who(role: str | None, actor) -> str:
+    words = ROLE_WORDS.get(role or "", "a staff member")
+    return f"{words} (#{actor})" if role != "patient" else words
+
+
+def narrate(story_id: int, run_dir: str | Path) -> str:
+    stories, events, manifest = load_run(run_dir)
+    match = stories[stories["story_id"] == story_id]
+    if match.empty:
+        last = int(stories["story_id"].max()) if len(stories) else -1
+        raise CurtainError(
+            f"story {story_id}: not in {run_dir} (its stories are numbered 0 to {last})"
+        )
+    s = match.iloc[0]
+    lines = []
+    title = f"Story {story_id}"
+    if manifest:
+        title += f" ({manifest.get('scenario_name')}, seed {manifest.get('seed')})"
+    lines.append(title)
+    lines.append("=" * len(title))
+    returning = "a returning author" if s["repeat_author"] else "a first-time author"
+    tone = (
+        f"negative (hostility {s['hostility']:.2f})" if s["sentiment"] == "negative" else "positive"
+    )
+    issue = " It raises an issue staff could act on." if s["actionable"] else ""
+    lines.append(
+        f"Posted on day {s['day_posted']} by {returning} (#{s['author_id']}) about service "
+        f"{s['service']}: {tone}.{issue}"
+    )
+    lines.append(f"The public read it {s['views']} times.")
+
+    mine = events[events["story_id"] == story_id].sort_values("day", kind="stable")
+    for e in mine.itertuples(index=False):
+        lines.append(f"Day {e.day}: {_event_words(e)}")
+
+    stage = s["stage"]
+    lines.append(f"Where its journey ended: {stage}.")
+    if s["responses"] == 0:
+        lines.append("Nobody answered it in public.")
+    return "\n".join(lines)
+
+
+def _event_words(e) -> str:
+    who = _who(e.actor_role, e.actor_id)
+    kind = str(e.event)
+    if kind == "posted":
+        return "posted on the public platform."
+    if kind == "passed_over":
+        return f"{who} was alerted but {e.detail}."
+    if kind == "answered":
+        how = TYPE_WORDS.get(e.detail, e.detail)
+        return f"{who} answered {how} ({e.value:.2f} staff hours)."
+    if kind == "redirect_offered":
+        return "the reply invited the author to take it offline (contact PALS)."
+    if kind == "redirect_accepted":
+        return "the author took up the invitation and contacted PALS."
+    if kind == "redirect_declined":
+        return "the author declined to take it offline; the issue stays unheard backstage."
+    if kind == "taken_backstage":
+        return f"the issue was taken backstage, by the {e.detail} route."
+    if kind == "change_planned":
+        return "a change was planned."
+    if kind == "change_started":
+        return "improvement work on the change started."
+    if kind == "change_made":
+        public = " The public story now shows it." if e.detail == "public conversation" else ""
+        return f"the change was made.{public}"
+    if kind == "issue_dropped":
+        return f"the issue was dropped ({e.detail})."
+    if kind == "reminder_sent":
+        return f"{e.detail}: unanswered, so {who} was reminded."
+    if kind == "challenged":
+        return f"{who}'s {e.detail} reply was challenged against the guidelines."
+    if kind == "patient_replied":
+        return "the author replied to the conversation."
+    if kind == "patient_judged":
+        return (
+            f"the author judged how they were answered ({e.detail}); their willingness "
+            f"to post again is now {e.value:.2f}."
+        )
+    if kind == "patient_involved":
+        return "the author got involved (volunteering with the service)."
+    return kind.replace("_", " ") + "."

@@ -1,0 +1,742 @@
+"""Scenario files: the schema every number of a run lives in, and how files are loaded.
+
+A scenario is a TOML file validated against :class:`Scenario` (unknown keys are rejected).
+The schema holds types, bounds, units and meanings; it holds no numbers that describe a
+culture. Values come from the files: ``scenarios/base.toml`` sets the shared mechanism
+parameters (each commented as evidence or assumption) and the site files extend it and set
+the culture levers::
+
+    extends = "base.toml"      # path relative to this file
+    name = "Site C"
+    [scripting]
+    policy = "stage_directions"
+
+``extends`` chains are merged parent first; tables merge key by key, and a child's
+``[[interventions]]`` are appended to its parent's unless it sets
+``inherit_interventions = false``.
+
+Errors are :class:`~sim.errors.ScenarioError`: one line naming the file that set the value,
+the dotted field and what was expected.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from annotated_types import Ge, Gt, Le
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from sim import policies  # noqa: F401  (importing registers every policy)
+from sim.errors import ScenarioError
+from sim.policies.registry import REGISTRIES
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+Count = Annotated[int, Field(ge=0)]
+PositiveCount = Annotated[int, Field(ge=1)]
+
+#: Culture levers: the sections chosen by policy name.
+LEVERS = (
+    "scripting",
+    "staging",
+    "cast",
+    "identification",
+    "escalation",
+    "backstage",
+    "challenge",
+    "leadership",
+    "staff_time",
+)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LeverSection(Section):
+    """A culture lever: a named policy plus the parameters it reads."""
+
+    lever: ClassVar[str]
+
+    policy: str = Field(description="Policy name (see `curtain policies`).")
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        registry = REGISTRIES[cls.lever]
+        if value not in registry.names():
+            choices = ", ".join(repr(n) for n in registry.names())
+            raise ValueError(f"expected one of {choices}, got {value!r}")
+        return value
+
+
+def _shares_sum_to_one(section: BaseModel, what: str) -> None:
+    total = sum(getattr(section, k) for k in type(section).model_fields)
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"expected {what} that sum to 1, got a total of {total:.4g}")
+
+
+# ----------------------------------------------------------------------------- mechanisms
+
+
+class Organisation(Section):
+    services: PositiveCount = Field(
+        description="Services (teams, wards) the stories are about; the cast is spread across "
+        "them and each has a manager."
+    )
+
+
+class Stories(Section):
+    per_day: NonNegative = Field(description="First-time stories posted per day (Poisson mean).")
+    p_actionable_positive: Probability = Field(
+        description="Share of positive stories that still carry a suggestion staff could act on "
+        "(every negative story carries an issue)."
+    )
+    hostility_mean: Probability = Field(
+        description="Mean hostility of a negative story, 0 mild to 1 hostile (Beta distributed)."
+    )
+    hostility_concentration: Positive = Field(
+        description="Beta concentration of hostility: higher means less varied."
+    )
+
+
+class Care(Section):
+    quality_initial: Probability = Field(
+        description="Mean initial care quality; a story is negative with probability "
+        "1 - quality of its service (mechanism 6)."
+    )
+    quality_spread: NonNegative = Field(
+        description="Standard deviation of initial care quality across services."
+    )
+    quality_gain_per_change: Probability = Field(
+        description="Share of the gap to perfect quality that one made change closes."
+    )
+
+
+class ByResponse(Section):
+    none: Signed = Field(description="Story left unanswered.")
+    generic: Signed = Field(description="Answered with a generic (template) reply.")
+    conversational: Signed = Field(description="Answered with a bespoke, conversational reply.")
+
+
+class Motives(Section):
+    """'Caring for care' motives (Mazanderani et al. 2021)."""
+
+    other_patients: Probability = Field(description="Posting to care for other patients.")
+    staff: Probability = Field(description="Posting to care for staff.")
+    service: Probability = Field(description="Posting to care for the service (the NHS).")
+
+
+class Patients(Section):
+    motive_shares: Motives = Field(description="Share of authors posting for each motive.")
+
+    @field_validator("motive_shares")
+    @classmethod
+    def _motives_sum(cls, v: Motives) -> Motives:
+        _shares_sum_to_one(v, "motive shares")
+        return v
+
+    willingness_initial: Probability = Field(
+        description="A new author's willingness to post again, before being answered."
+    )
+    willingness_change: ByResponse = Field(
+        description="Change in willingness after being answered this way (mechanism 8)."
+    )
+    willingness_change_redirected: Signed = Field(
+        description="Further change when the answer redirected them offline."
+    )
+    p_post_again: Probability = Field(
+        description="Chance a fully willing patient posts another story (scaled by willingness)."
+    )
+    post_again_delay_days_mean: Positive = Field(
+        description="Mean days from judging the answer to posting again (exponential)."
+    )
+    reflect_after_days: PositiveCount = Field(
+        description="Days after posting at which the author judges how they were answered."
+    )
+    share_valuing_anonymity: Probability = Field(
+        description="Share of authors who value their anonymity."
+    )
+    p_accept_redirect_anonymous: Probability = Field(
+        description="Chance an author who values anonymity takes up an offline invitation."
+    )
+    p_accept_redirect_open: Probability = Field(
+        description="Chance any other author takes up an offline invitation."
+    )
+    p_reply: Probability = Field(
+        description="Chance the author replies to a conversational response, which staff answer."
+    )
+    p_get_involved: Motives = Field(
+        description="Chance of getting involved (volunteering) after a conversational answer, "
+        "by motive."
+    )
+
+
+class Staff(Section):
+    legitimacy_mean: Probability = Field(
+        description="Mean normative legitimacy: a staff member's belief that online feedback "
+        "matters (Sheard et al. 2017); the chance they take up a story unprompted."
+    )
+    legitimacy_concentration: Positive = Field(description="Beta concentration of legitimacy.")
+
+
+class Confidence(Section):
+    initial_mean: Probability = Field(description="Mean confidence of the starting cast.")
+    initial_concentration: Positive = Field(description="Beta concentration of confidence.")
+    newcomer_mean: Probability = Field(description="Mean confidence of staff recruited mid-run.")
+    practice_gain: Probability = Field(
+        description="Share of the gap to full confidence closed by each reply given (practice)."
+    )
+    wings_gain: Probability = Field(
+        description="Further share closed when an experienced colleague is on the wings."
+    )
+    wings_support: Probability = Field(
+        description="Cue an experienced colleague on the wings adds to effective confidence."
+    )
+    experienced_at: Probability = Field(
+        description="Confidence from which a responder counts as experienced."
+    )
+    hostile_at: Probability = Field(
+        description="Hostility from which facing a story unsupported costs confidence."
+    )
+    hostile_loss: Probability = Field(
+        description="Share of confidence lost facing a hostile story without support."
+    )
+    threshold_generic: Probability = Field(description="Confidence needed to post a generic reply.")
+    threshold_conversational: Probability = Field(
+        description="Confidence needed for a conversational reply to a mild story."
+    )
+    threshold_per_hostility: NonNegative = Field(
+        description="Extra confidence a conversational reply needs per unit of hostility."
+    )
+
+
+class Effort(Section):
+    hours_generic: Positive = Field(description="Staff hours to post a generic reply.")
+    hours_conversational: Positive = Field(
+        description="Staff hours for a bespoke reply by someone close to the care."
+    )
+    hours_liaison: NonNegative = Field(
+        description="Extra hours when the responder works outside the story's service and "
+        "must liaise with the team (mechanism 1)."
+    )
+
+
+class Audience(Section):
+    attention_days: Positive = Field(
+        description="Time constant of public attention to a story: its weight in the "
+        "audience's judgement decays as exp(-age / attention_days)."
+    )
+    views_per_story: NonNegative = Field(description="Views a story collects over its life.")
+    impression_positive: Signed = Field(description="Impression a positive story leaves.")
+    impression_negative: Signed = Field(description="Impression a negative story leaves.")
+    silence_penalty: Probability = Field(
+        description="Impression lost while a story stands unanswered."
+    )
+    credit_generic: Probability = Field(description="Impression a generic reply gains on its own.")
+    credit_conversational: Probability = Field(
+        description="Impression a conversational reply gains."
+    )
+    credit_identified: Probability = Field(
+        description="Further impression when the responder is named with their role."
+    )
+    redirect_penalty: Probability = Field(
+        description="Impression lost when the reply sends the author offline."
+    )
+    contrived_penalty: Probability = Field(
+        description="Generic credit lost per unit share of generic replies in view: identical "
+        "replies seen in a list look contrived (mechanism 7)."
+    )
+    credit_change_made: Probability = Field(
+        description="Impression gained when a change made is reported on the public story."
+    )
+
+
+# ----------------------------------------------------------------------------- levers
+
+
+class Scripting(LeverSection):
+    lever: ClassVar[str] = "scripting"
+    support: Probability = Field(
+        description="Cue that stage directions add to effective confidence (stage_directions)."
+    )
+    p_knee_jerk: Probability = Field(
+        description="Chance a responder short of time for a bespoke reply posts a quick "
+        "generic one instead (stage_directions)."
+    )
+    improvisation_penalty: NonNegative = Field(
+        description="Extra confidence an unscripted bespoke reply needs (none)."
+    )
+
+
+class Staging(LeverSection):
+    lever: ClassVar[str] = "staging"
+    redirect_sentiment: Literal["negative", "all"] = Field(
+        description="Which stories a redirect_offline policy invites offline."
+    )
+
+
+class Roles(Section):
+    frontline_clinical: Probability = Field(description="Frontline clinical staff.")
+    frontline_non_clinical: Probability = Field(description="Frontline non-clinical staff.")
+    patient_experience: Probability = Field(
+        description="Central patient experience / involvement (and PALS) staff."
+    )
+    communications: Probability = Field(description="Communications staff.")
+
+
+class Cast(LeverSection):
+    lever: ClassVar[str] = "cast"
+    size: Count = Field(description="Registered responders at the start (the cast list).")
+    max_size: Count = Field(description="Accounts available: the cast cannot grow past this.")
+    roles: Roles = Field(description="Share of the cast in each role.")
+
+    @field_validator("roles")
+    @classmethod
+    def _roles_sum(cls, v: Roles) -> Roles:
+        _shares_sum_to_one(v, "role shares")
+        return v
+
+    recruits_per_month: NonNegative = Field(
+        description="Keen staff a central team recruits per month at full drive (distributed)."
+    )
+    openness_initial: Probability = Field(
+        description="Communications staff's initial openness to a wider cast (gatekeeping)."
+    )
+    openness_learning: Probability = Field(
+        description="Monthly rate at which communications staff's openness follows reputation."
+    )
+    alerts_per_story: PositiveCount = Field(
+        description="Cast members alerted to each story (nearest the care first)."
+    )
+    look_delay_days_mean: NonNegative = Field(
+        description="Mean days before alerted staff look at a new story (exponential)."
+    )
+    looks_per_story: PositiveCount = Field(
+        description="Times the alerted staff look at an unanswered story unprompted."
+    )
+    relook_after_days: PositiveCount = Field(description="Days between unprompted looks.")
+    p_colleague_adds: Probability = Field(
+        description="Chance a colleague adds a response after a conversational reply."
+    )
+
+    @model_validator(mode="after")
+    def _room_for_cast(self) -> Cast:
+        if self.max_size < self.size:
+            raise ValueError(
+                f"expected max_size >= size, got max_size {self.max_size} < size {self.size}"
+            )
+        return self
+
+
+class Identification(LeverSection):
+    lever: ClassVar[str] = "identification"
+    exposure: NonNegative = Field(
+        description="Extra confidence a named responder needs for a bespoke reply."
+    )
+
+
+class Escalation(LeverSection):
+    lever: ClassVar[str] = "escalation"
+    reminder_after_days: PositiveCount = Field(
+        description="Days unanswered before a reminder goes to the service's manager."
+    )
+    max_reminders: Count = Field(description="Reminders sent per story at most.")
+    p_manager_steps_in: Probability = Field(
+        description="Chance a reminded manager answers the story themselves."
+    )
+    board_review_interval_days: Count = Field(
+        description="Days between board reviews of response times (0: no board review)."
+    )
+    board_pressure_gain: NonNegative = Field(
+        description="Expectation added per unit share of late stories at a board review."
+    )
+
+
+class Backstage(LeverSection):
+    lever: ClassVar[str] = "backstage"
+    p_take_up: Probability = Field(
+        description="Chance an issue reaching improvement work is taken up."
+    )
+    p_plan: Probability = Field(
+        description="Chance an issue taken up becomes a planned change (before leverage)."
+    )
+    plan_delay_days_mean: Positive = Field(description="Mean days from take-up to a plan.")
+    make_delay_days_mean: Positive = Field(
+        description="Mean days from starting work to a change made (before leverage)."
+    )
+    p_make: Probability = Field(description="Chance a started change is completed.")
+    public_leverage: NonNegative = Field(
+        description="How much public visibility raises the chance of a plan and speeds the "
+        "work (mechanism 5)."
+    )
+    hours_per_change: Positive = Field(description="Headspace hours one change takes.")
+
+
+class Challenge(LeverSection):
+    lever: ClassVar[str] = "challenge"
+    p_challenge: Probability = Field(
+        description="Chance a poor reply is noticed and challenged against the guidelines."
+    )
+    learning_gain: Probability = Field(
+        description="Share of the gap to full confidence a challenged responder closes."
+    )
+
+
+class Leadership(LeverSection):
+    lever: ClassVar[str] = "leadership"
+    priority: Probability = Field(
+        description="How strongly leaders expect feedback work (0 none, 1 top priority)."
+    )
+
+
+class StaffTime(LeverSection):
+    lever: ClassVar[str] = "staff_time"
+    hours_per_week: NonNegative = Field(
+        description="Hours a week each responder may spend on online feedback."
+    )
+    p_squeezed_week: Probability = Field(
+        description="Chance a week's feedback time is lost to other work (squeezed)."
+    )
+    manager_hours_per_week: NonNegative = Field(
+        description="Hours a week a manager may spend answering escalated stories."
+    )
+    headspace_hours_per_month: NonNegative = Field(
+        description="Improvement ('headspace') hours a month for changes from feedback."
+    )
+
+
+class Intervention(Section):
+    day: Count = Field(description="Day (from 0) at the start of which the change applies.")
+    set: dict[str, Any] = Field(description="Dotted scenario fields and their new values.")
+    note: str = Field("", description="What happened, in words (for the ledger).")
+
+    @field_validator("set")
+    @classmethod
+    def _not_empty(cls, v: dict[str, Any]) -> dict[str, Any]:
+        if not v:
+            raise ValueError("expected at least one field to change")
+        return v
+
+
+class Scenario(Section):
+    name: str = Field(description="Short name shown in tables and plots.")
+    description: str = Field("", description="What this scenario represents.")
+    days: PositiveCount = Field(description="Default run length in days (one tick is a day).")
+
+    organisation: Organisation
+    stories: Stories
+    care: Care
+    patients: Patients
+    staff: Staff
+    confidence: Confidence
+    effort: Effort
+    audience: Audience
+
+    scripting: Scripting
+    staging: Staging
+    cast: Cast
+    identification: Identification
+    escalation: Escalation
+    backstage: Backstage
+    challenge: Challenge
+    leadership: Leadership
+    staff_time: StaffTime
+
+    interventions: list[Intervention] = Field(
+        default_factory=list, description="Lever changes on given days."
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def digest(self) -> str:
+        """SHA-256 of the resolved scenario: equal digests, equal inputs."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def with_overrides(self, overrides: dict[str, Any], source: str = "override") -> Scenario:
+        """A copy with dotted fields replaced, validated like a file."""
+        data = self.to_dict()
+        for key, value in overrides.items():
+            _set_dotted(data, key, value, source)
+        return _validate(data, {}, source)
+
+
+FORBIDDEN_IN_INTERVENTIONS = ("name", "description", "days", "interventions")
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load, merge (``extends``), override and validate a scenario file."""
+    path = Path(path)
+    provenance: dict[str, str] = {}
+    data = _resolve(path, provenance, chain=())
+    source = str(path)
+    for key, value in (overrides or {}).items():
+        _set_dotted(data, key, value, "--set")
+        provenance[key] = "--set"
+    return _validate(data, provenance, source)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(str(path), None, "file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(str(path), None, "expected a TOML file, got a directory") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(str(path), None, "expected UTF-8 text") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), None, f"malformed TOML: {exc}") from None
+
+
+def _resolve(path: Path, provenance: dict[str, str], chain: tuple[Path, ...]) -> dict[str, Any]:
+    resolved = path.resolve()
+    if resolved in chain:
+        names = " -> ".join(p.name for p in (*chain, resolved))
+        raise ScenarioError(str(path), "extends", f"expected a chain without loops, got {names}")
+    data = _read_toml(path)
+    parent_name = data.pop("extends", None)
+    inherit = data.pop("inherit_interventions", True)
+    if not isinstance(inherit, bool):
+        raise ScenarioError(str(path), "inherit_interventions", "expected true or false")
+    if parent_name is None:
+        _note_provenance(data, str(path), provenance, "")
+        return data
+    if not isinstance(parent_name, str):
+        raise ScenarioError(str(path), "extends", "expected a file name in quotes")
+    parent_path = path.parent / parent_name
+    if not parent_path.exists():
+        raise ScenarioError(str(path), "extends", f"file not found: {parent_path}")
+    merged = _resolve(parent_path, provenance, (*chain, resolved))
+    if not inherit:
+        merged.pop("interventions", None)
+    _merge(merged, data, str(path), provenance, "")
+    return merged
+
+
+def _note_provenance(data: dict, source: str, provenance: dict[str, str], prefix: str) -> None:
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        provenance[dotted] = source
+        if isinstance(value, dict):
+            _note_provenance(value, source, provenance, dotted + ".")
+
+
+def _merge(base: dict, child: dict, source: str, provenance: dict[str, str], prefix: str) -> None:
+    for key, value in child.items():
+        dotted = f"{prefix}{key}"
+        if key == "interventions" and not prefix and isinstance(value, list):
+            base[key] = list(base.get(key, [])) + value
+            provenance[dotted] = source
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            provenance.setdefault(dotted, source)
+            _merge(base[key], value, source, provenance, dotted + ".")
+        else:
+            base[key] = copy.deepcopy(value)
+            provenance[dotted] = source
+            if isinstance(value, dict):
+                _note_provenance(value, source, provenance, dotted + ".")
+
+
+def _set_dotted(data: dict, key: str, value: Any, source: str) -> None:
+    """Set ``a.b.c`` in nested dicts, refusing paths the schema does not have."""
+    parts = key.split(".")
+    model: type[BaseModel] = Scenario
+    node = data
+    for i, part in enumerate(parts):
+        fields = model.model_fields
+        if part not in fields:
+            where = ".".join(parts[:i]) or "the scenario"
+            known = ", ".join(sorted(fields))
+            raise ScenarioError(source, key, f"unknown field; {where} has: {known}")
+        if i == len(parts) - 1:
+            node[part] = value
+            return
+        annotation = fields[part].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            raise ScenarioError(source, key, f"{'.'.join(parts[: i + 1])} is not a table")
+        model = annotation
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ScenarioError(source, key, f"{'.'.join(parts[: i + 1])} is not a table")
+
+
+def _validate(data: dict[str, Any], provenance: dict[str, str], source: str) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _scenario_error(exc, provenance, source, prefix=()) from None
+    for i, intervention in enumerate(scenario.interventions):
+        where = f"interventions[{i}].set"
+        changed = scenario.to_dict()
+        changed.pop("interventions")
+        for key, value in intervention.set.items():
+            if key.split(".")[0] in FORBIDDEN_IN_INTERVENTIONS:
+                raise ScenarioError(
+                    provenance.get("interventions", source),
+                    f"{where}.{key}",
+                    "expected a lever or mechanism field (name, days and interventions "
+                    "cannot change mid-run)",
+                )
+            try:
+                _set_dotted(changed, key, value, source)
+            except ScenarioError as err:
+                raise ScenarioError(
+                    provenance.get("interventions", source), f"{where}.{key}", err.expected
+                ) from None
+        try:
+            Scenario.model_validate(changed)
+        except ValidationError as exc:
+            raise _scenario_error(
+                exc, provenance, provenance.get("interventions", source), prefix=(where,)
+            ) from None
+    return scenario
+
+
+def _scenario_error(
+    exc: ValidationError, provenance: dict[str, str], source: str, prefix: tuple[str, ...]
+) -> ScenarioError:
+    err = exc.errors(include_url=False)[0]
+    loc = tuple(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"])
+    dotted = ".".join(loc).replace(".[", "[")
+    field = ".".join((*prefix, dotted)) if prefix else dotted
+    if prefix:
+        origin = source
+    else:
+        origin = provenance.get(dotted) or _nearest_source(dotted, provenance) or source
+    return ScenarioError(origin, field or None, _expectation(err))
+
+
+def _nearest_source(dotted: str, provenance: dict[str, str]) -> str | None:
+    parts = dotted.split(".")
+    while parts:
+        parts.pop()
+        hit = provenance.get(".".join(parts))
+        if hit:
+            return hit
+    return None
+
+
+def _field_bounds(loc: tuple[Any, ...]) -> tuple[float | None, float | None, bool]:
+    """(lower, upper, lower_is_strict) of the field at ``loc``, from the schema."""
+    model: Any = Scenario
+    info = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return None, None, False
+        info = fields[part]
+        model = info.annotation
+    lower = upper = None
+    strict = False
+    for meta in info.metadata if info else ():
+        if isinstance(meta, Ge):
+            lower = meta.ge
+        elif isinstance(meta, Gt):
+            lower, strict = meta.gt, True
+        elif isinstance(meta, Le):
+            upper = meta.le
+    return lower, upper, strict
+
+
+def _expectation(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    got = err.get("input")
+    shown = f", got {got!r}" if not isinstance(got, dict | list) else ""
+    if kind == "missing":
+        return (
+            "required field is missing (set it, or extend a scenario that does, "
+            'e.g. extends = "base.toml")'
+        )
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling against the schema: `curtain schema`)"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        lower, upper, strict = _field_bounds(tuple(err["loc"]))
+        if lower == 0.0 and upper == 1.0:
+            return f"expected a probability between 0 and 1{shown}"
+        if lower is not None and upper is not None:
+            return f"expected a number between {lower:g} and {upper:g}{shown}"
+        if lower is not None:
+            word = "above" if strict else "at least"
+            return f"expected a number {word} {lower:g}{shown}"
+        return f"expected a number at most {upper:g}{shown}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number{shown}"
+    if kind in ("float_type", "float_parsing"):
+        return f"expected a number{shown}"
+    if kind in ("string_type",):
+        return f"expected text in quotes{shown}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"expected a table{shown}"
+    if kind in ("list_type",):
+        return f"expected a list{shown}"
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"expected one of {expected}{shown}"
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    return f"{err['msg']}{shown}"
+
+
+def schema_fields(model: type[BaseModel] = Scenario, prefix: str = "") -> list[dict[str, Any]]:
+    """Every leaf field of the schema, flattened: path, type, bounds, description.
+
+    The dashboard builds its controls from this and the ODD builds its parameter tables.
+    """
+    rows = []
+    for name, info in model.model_fields.items():
+        if name == "interventions":
+            continue
+        path = f"{prefix}{name}"
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows.extend(schema_fields(annotation, path + "."))
+            continue
+        lower, upper, _ = _field_bounds(tuple(path.split(".")))
+        if name == "policy":
+            lever = prefix.rstrip(".")
+            kind = "choice"
+            choices = REGISTRIES[lever].names()
+        elif getattr(annotation, "__origin__", None) is Literal:
+            kind, choices = "choice", annotation.__args__
+        elif annotation is int:
+            kind, choices = "int", None
+        elif annotation is float:
+            kind, choices = "float", None
+        else:
+            kind, choices = "text", None
+        rows.append(
+            {
+                "path": path,
+                "kind": kind,
+                "choices": choices,
+                "min": lower,
+                "max": upper,
+                "description": info.description or "",
+                "lever": prefix.rstrip(".").split(".")[0] in LEVERS,
+            }
+        )
+    return rows

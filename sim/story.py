@@ -1,0 +1,98 @@
+"""Stories: records, not agents, each carrying its whole journey.
+
+posted (day, service, sentiment, hostility, author) -> read by the public (views) ->
+responses (day, type, responder role, identified or not) -> offline redirect offered /
+accepted / declined -> issue taken backstage -> change planned -> change made.
+
+Fields are written only by :mod:`sim.lifecycle`; everything else reads them. Days are model
+days from 0; -1 means "not (yet)".
+"""
+
+from __future__ import annotations
+
+# Response types, ordered by engagement.
+NONE, GENERIC, CONVERSATIONAL = 0, 1, 2
+RESPONSE_TYPES = ("none", "generic", "conversational")
+
+# Routes by which an issue reaches improvement work.
+ROUTE_PUBLIC, ROUTE_OFFLINE = 1, 2
+ROUTES = {0: None, ROUTE_PUBLIC: "public conversation", ROUTE_OFFLINE: "offline contact"}
+
+
+class Story:
+    __slots__ = (
+        "actionable",
+        "author",
+        "backstage_day",
+        "best_type",
+        "change_made_day",
+        "change_planned_day",
+        "conversational_day",
+        "day",
+        "dropped_day",
+        "first_responder",
+        "first_response_day",
+        "first_type",
+        "hostility",
+        "id",
+        "identified",
+        "impression",
+        "last_responder",
+        "n_responses",
+        "negative",
+        "public",
+        "redirect_accepted",
+        "redirect_day",
+        "reminders",
+        "repeat",
+        "route",
+        "service",
+        "views",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        day: int,
+        service: int,
+        negative: bool,
+        hostility: float,
+        actionable: bool,
+        author,
+        repeat: bool,
+    ):
+        self.id = id
+        self.day = day
+        self.service = service
+        self.negative = negative
+        self.hostility = hostility
+        self.actionable = actionable
+        self.author = author
+        self.repeat = repeat
+        self.n_responses = 0
+        self.first_response_day = -1
+        self.first_type = NONE
+        self.best_type = NONE
+        self.conversational_day = -1
+        self.first_responder = None
+        self.last_responder = None
+        self.identified = False
+        self.redirect_day = -1
+        self.redirect_accepted = -1  # -1 not offered / undecided, 0 declined, 1 accepted
+        self.public = True  # the conversation stays public (no redirect offered)
+        self.backstage_day = -1
+        self.route = 0
+        self.change_planned_day = -1
+        self.change_made_day = -1
+        self.dropped_day = -1
+        self.reminders = 0
+        self.impression = 0.0
+        self.views = 0
+
+    @property
+    def answered(self) -> bool:
+        return self.n_responses > 0
+
+    def __repr__(self) -> str:
+        kind = "negative" if self.negative else "positive"
+        return f"Story({self.id}, day {self.day}, service {self.service}, {kind})"
