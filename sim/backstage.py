@@ -4,7 +4,9 @@ Rules:
 
 1. **Take-up.** An issue arrives by the public route (a conversational reply kept in public)
    or the offline route (an author who accepted an invitation to PALS). The backstage link
-   policy gives the chance it is taken up; unlinked routes lose it.
+   policy gives the chance it is taken up; unlinked routes lose it. Every conversational
+   reply is a fresh chance until the issue is taken up: another responder in the
+   conversation may be the one who carries it to the improvement team.
 2. **Plan.** After an exponential delay (mean ``plan_delay_days_mean``) the issue becomes a
    planned change with probability ``p_plan x (1 + authority) x leverage``, capped at 1,
    where authority comes from leadership and leverage is ``1 + public_leverage`` for an

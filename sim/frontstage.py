@@ -6,16 +6,19 @@ Rules, in the order a story meets them:
    policy (staff in the story's service first, where the cast is distributed). They look at
    it after an exponential delay of mean ``cast.look_delay_days_mean`` days, and again every
    ``cast.relook_after_days`` while it stays unanswered, ``cast.looks_per_story`` times in all.
-2. **Take-up.** Each alerted staff member takes the story up with probability
+2. **Take-up.** An alerted staff member with no time left this week for even a generic reply
+   passes it by unread. Otherwise they take the story up with probability
    legitimacy + (1 - legitimacy) x expectation, where expectation comes from leadership, the
    last board review, and a reminder (mechanism 3).
 3. **Stage fright.** Facing a hostile story (hostility >= ``confidence.hostile_at``) with
-   neither a script's cue nor an experienced colleague on the wings costs confidence. A
+   neither a script's cue nor an experienced colleague on the wings costs confidence, unless
+   the script is a template that exposes nobody. A
    bespoke reply needs confidence ``threshold_conversational + threshold_per_hostility x
    hostility`` (+ ``identification.exposure`` when named); the scripting policy turns
    effective confidence (own + cue + wings) into a reply type or a pass (mechanism 2).
-4. **Time.** The reply costs ``effort.hours_*`` from the responder's weekly allowance; a
-   bespoke reply from outside the story's service costs ``hours_liaison`` more. Without the
+4. **Time.** The reply costs ``effort.hours_*`` from the responder's weekly allowance; the
+   first bespoke reply from outside the story's service costs ``hours_liaison`` more (later
+   ones build on a conversation whose facts are already public). Without the
    time the responder passes, or, if the script allows, posts a quick generic reply
    (mechanism 1).
 5. **Reply.** The reply is posted; a bespoke reply is practice for the responder. Under a
@@ -94,14 +97,24 @@ class Frontstage:
 
     def _refill(self, staff) -> float:
         times = self.culture.scenario.staff_time
-        hours = times.manager_hours_per_week if staff.role == "manager" else times.hours_per_week
+        if staff.role == "manager":
+            hours = times.manager_hours_per_week
+        elif staff.service < 0:
+            hours = times.central_hours_per_week
+        else:
+            hours = times.hours_per_week
         return self.culture.staff_time.weekly_hours(self.rng.random(), hours)
 
     def consider(self, staff, story, nudge: float = 0.0, followup: bool = False) -> bool:
         """One staff member considers one story; True if they answered it."""
         culture = self.culture
         rules = culture.scenario.confidence
+        effort = culture.scenario.effort
         day = self.clock.day
+        hours = staff.hours_available(day // 7, self._refill)
+        if hours < effort.hours_generic:  # no time this week for even the quickest reply
+            self.lifecycle.pass_over(story, staff, NO_TIME, day)
+            return False
         expectation = culture.expectation[staff.role] + self.pressure + nudge
         if not staff.takes_up(expectation, self.rng.random()):
             self.lifecycle.pass_over(story, staff, NOT_ENGAGED, day)
@@ -109,7 +122,7 @@ class Frontstage:
 
         script = culture.scripting
         wings = self.cast.wings(staff)
-        if story.hostility >= rules.hostile_at and not (wings or culture.cue > 0):
+        if story.hostility >= rules.hostile_at and script.exposes and not (wings or culture.cue):
             staff.shaken(rules)
         effective = staff.confidence + culture.cue + (rules.wings_support if wings else 0.0)
         needs_bespoke = culture.bespoke_threshold + rules.threshold_per_hostility * story.hostility
@@ -118,23 +131,17 @@ class Frontstage:
             self.lifecycle.pass_over(story, staff, STAGE_FRIGHT, day)
             return False
 
-        effort = culture.scenario.effort
-        hours = staff.hours_available(day // 7, self._refill)
+        cost = effort.hours_generic
         if response_type == CONVERSATIONAL:
             cost = effort.hours_conversational
-            if staff.service != story.service:
+            if staff.service != story.service and story.conversational_day < 0:
                 cost += effort.hours_liaison
             if hours < cost:
-                if hours >= effort.hours_generic and script.when_short_of_time(self.rng.random()):
+                if script.when_short_of_time(self.rng.random()):
                     response_type, cost = GENERIC, effort.hours_generic
                 else:
                     self.lifecycle.pass_over(story, staff, NO_TIME, day)
                     return False
-        else:
-            cost = effort.hours_generic
-            if hours < cost:
-                self.lifecycle.pass_over(story, staff, NO_TIME, day)
-                return False
         self.reply(story, staff, response_type, cost, wings, followup)
         return True
 

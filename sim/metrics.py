@@ -9,6 +9,8 @@ the daily loop never builds a frame.
 Definitions (all "as of the end of day t"):
 
 - ``response_rate``: stories answered at least once / stories posted.
+- ``response_rate_30d``: of the stories posted in the last 30 days, the share answered so far
+  (a "recent" rate, as a platform's page might show it).
 - ``share_none`` / ``share_generic`` / ``share_conversational``: share of all stories posted
   whose most engaged reply so far is none / generic / conversational.
 - ``responses_per_story``: staff responses / stories answered.
@@ -301,6 +303,7 @@ def daily_table(model: CurtainModel) -> pd.DataFrame:
             "negative_share": _ratio(negative_posted, posted),
             "negative_share_total": _ratio(np.cumsum(negative_posted), stories_total),
             "response_rate": _ratio(answered_total, stories_total),
+            "response_rate_30d": _recent_response_rate(posted_day, first, n, 30),
             "share_none": _ratio(stories_total - answered_total, stories_total),
             "share_generic": _ratio(answered_total - conversational_total, stories_total),
             "share_conversational": _ratio(conversational_total, stories_total),
@@ -342,6 +345,20 @@ def daily_table(model: CurtainModel) -> pd.DataFrame:
     return frame
 
 
+def _recent_response_rate(posted: np.ndarray, first: np.ndarray, n: int, window: int):
+    """Per day t: of the stories posted in (t - window, t], the share answered by t."""
+    ends = posted + window
+    in_window = np.zeros(n + window + 1)
+    np.add.at(in_window, posted, 1)
+    np.add.at(in_window, ends, -1)
+    answered = first >= 0
+    counted = answered & (first < ends)
+    answered_window = np.zeros(n + window + 1)
+    np.add.at(answered_window, first[counted], 1)
+    np.add.at(answered_window, ends[counted], -1)
+    return _ratio(np.cumsum(answered_window)[:n], np.cumsum(in_window)[:n])
+
+
 def _first_days(actors: np.ndarray, days: np.ndarray) -> np.ndarray:
     """Day of each distinct actor's first appearance."""
     if len(actors) == 0:
@@ -357,12 +374,10 @@ def _active_in_window(actors: np.ndarray, days: np.ndarray, n: int, window: int)
     ids, index = np.unique(actors, return_inverse=True)
     hits = np.zeros((len(ids), n + 1), dtype=np.int32)
     np.add.at(hits, (index, days + 1), 1)
-    running = np.cumsum(hits, axis=1)
-    upper = running[:, 1:]
-    lower = np.concatenate(
-        [np.zeros((len(ids), window), dtype=np.int32), running[:, : max(n + 1 - window, 0)]],
-        axis=1,
-    )[:, :n]
+    upper = np.cumsum(hits, axis=1)[:, 1:]  # events on days <= t
+    lower = np.zeros_like(upper)  # events on days <= t - window
+    if n > window:
+        lower[:, window:] = upper[:, : n - window]
     return ((upper - lower) > 0).sum(axis=0)
 
 

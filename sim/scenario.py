@@ -231,8 +231,8 @@ class Effort(Section):
         description="Staff hours for a bespoke reply by someone close to the care."
     )
     hours_liaison: NonNegative = Field(
-        description="Extra hours when the responder works outside the story's service and "
-        "must liaise with the team (mechanism 1)."
+        description="Extra hours for the first bespoke reply to a story by someone outside its "
+        "service, who must liaise with the team (mechanism 1)."
     )
 
 
@@ -407,7 +407,11 @@ class Leadership(LeverSection):
 class StaffTime(LeverSection):
     lever: ClassVar[str] = "staff_time"
     hours_per_week: NonNegative = Field(
-        description="Hours a week each responder may spend on online feedback."
+        description="Hours a week each frontline responder may spend on online feedback."
+    )
+    central_hours_per_week: NonNegative = Field(
+        description="Hours a week each central-team responder (patient experience, "
+        "communications) may spend on online feedback."
     )
     p_squeezed_week: Probability = Field(
         description="Chance a week's feedback time is lost to other work (squeezed)."
@@ -477,7 +481,27 @@ class Scenario(Section):
         return _validate(data, {}, source)
 
 
-FORBIDDEN_IN_INTERVENTIONS = ("name", "description", "days", "interventions")
+#: Fields an intervention cannot change, and why.
+FIXED_FOR_A_RUN = {
+    "name": "the run's identity",
+    "description": "the run's identity",
+    "days": "the run's length",
+    "interventions": "the run's schedule",
+    "organisation": "the organisation's structure",
+    "care.quality_initial": "a starting value",
+    "care.quality_spread": "a starting value",
+    "confidence.initial_mean": "a starting value (recruits use confidence.newcomer_mean)",
+    "audience.attention_days": "the audience's memory, which weights every story already seen",
+}
+
+
+def _fixed_reason(key: str) -> str | None:
+    parts = key.split(".")
+    for i in range(len(parts), 0, -1):
+        reason = FIXED_FOR_A_RUN.get(".".join(parts[:i]))
+        if reason:
+            return reason
+    return None
 
 
 # ----------------------------------------------------------------------------- loading
@@ -550,7 +574,7 @@ def _merge(base: dict, child: dict, source: str, provenance: dict[str, str], pre
             base[key] = list(base.get(key, [])) + value
             provenance[dotted] = source
         elif isinstance(value, dict) and isinstance(base.get(key), dict):
-            provenance.setdefault(dotted, source)
+            provenance[dotted] = source  # the table's latest writer answers for the whole
             _merge(base[key], value, source, provenance, dotted + ".")
         else:
             base[key] = copy.deepcopy(value)
@@ -592,12 +616,12 @@ def _validate(data: dict[str, Any], provenance: dict[str, str], source: str) -> 
         changed = scenario.to_dict()
         changed.pop("interventions")
         for key, value in intervention.set.items():
-            if key.split(".")[0] in FORBIDDEN_IN_INTERVENTIONS:
+            reason = _fixed_reason(key)
+            if reason:
                 raise ScenarioError(
                     provenance.get("interventions", source),
                     f"{where}.{key}",
-                    "expected a lever or mechanism field (name, days and interventions "
-                    "cannot change mid-run)",
+                    f"cannot change mid-run ({reason}); expected a lever or mechanism field",
                 )
             try:
                 _set_dotted(changed, key, value, source)
@@ -621,25 +645,25 @@ def _scenario_error(
     loc = tuple(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"])
     dotted = ".".join(loc).replace(".[", "[")
     field = ".".join((*prefix, dotted)) if prefix else dotted
-    if prefix:
-        origin = source
+    if prefix or err["type"] == "missing":
+        origin = source  # a missing field is the file being loaded's to set
     else:
         origin = provenance.get(dotted) or _nearest_source(dotted, provenance) or source
     return ScenarioError(origin, field or None, _expectation(err))
 
 
 def _nearest_source(dotted: str, provenance: dict[str, str]) -> str | None:
-    parts = dotted.split(".")
+    parts = dotted.replace("[", ".[").split(".")
     while parts:
         parts.pop()
-        hit = provenance.get(".".join(parts))
+        hit = provenance.get(".".join(parts).replace(".[", "["))
         if hit:
             return hit
     return None
 
 
-def _field_bounds(loc: tuple[Any, ...]) -> tuple[float | None, float | None, bool]:
-    """(lower, upper, lower_is_strict) of the field at ``loc``, from the schema."""
+def _field_info(loc: tuple[Any, ...]):
+    """The schema's FieldInfo for ``loc`` (list indices skipped), or None."""
     model: Any = Scenario
     info = None
     for part in loc:
@@ -647,9 +671,17 @@ def _field_bounds(loc: tuple[Any, ...]) -> tuple[float | None, float | None, boo
             continue
         fields = getattr(model, "model_fields", None)
         if not fields or part not in fields:
-            return None, None, False
+            return None
         info = fields[part]
         model = info.annotation
+        if getattr(model, "__origin__", None) is list:  # list[Intervention] and the like
+            model = model.__args__[0]
+    return info
+
+
+def _field_bounds(loc: tuple[Any, ...]) -> tuple[float | None, float | None, bool]:
+    """(lower, upper, lower_is_strict) of the field at ``loc``, from the schema."""
+    info = _field_info(loc)
     lower = upper = None
     strict = False
     for meta in info.metadata if info else ():
@@ -668,21 +700,26 @@ def _expectation(err: dict[str, Any]) -> str:
     shown = f", got {got!r}" if not isinstance(got, dict | list) else ""
     if kind == "missing":
         return (
-            "required field is missing (set it, or extend a scenario that does, "
-            'e.g. extends = "base.toml")'
+            "required field is missing (set it, or extend a site scenario that sets it, "
+            'e.g. extends = "site_c.toml")'
         )
     if kind == "extra_forbidden":
         return "unknown key (check the spelling against the schema: `curtain schema`)"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        lower, upper, strict = _field_bounds(tuple(err["loc"]))
+        loc = tuple(err["loc"])
+        lower, upper, strict = _field_bounds(loc)
+        info = _field_info(loc)
+        noun = "whole number" if info is not None and info.annotation is int else "number"
         if lower == 0.0 and upper == 1.0:
             return f"expected a probability between 0 and 1{shown}"
         if lower is not None and upper is not None:
-            return f"expected a number between {lower:g} and {upper:g}{shown}"
+            return f"expected a {noun} between {lower:g} and {upper:g}{shown}"
         if lower is not None:
             word = "above" if strict else "at least"
-            return f"expected a number {word} {lower:g}{shown}"
-        return f"expected a number at most {upper:g}{shown}"
+            return f"expected a {noun} {word} {lower:g}{shown}"
+        if upper is not None:
+            return f"expected a {noun} at most {upper:g}{shown}"
+        return f"{err['msg']}{shown}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"expected a whole number{shown}"
     if kind in ("float_type", "float_parsing"):

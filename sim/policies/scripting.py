@@ -21,6 +21,9 @@ class Script:
     def __init__(self, config):
         self.config = config
 
+    #: Whether replies under this script leave the responder personally exposed on stage.
+    exposes = True
+
     @property
     def cue(self) -> float:
         """Confidence the script itself lends (a prompt on what to say)."""
@@ -65,9 +68,12 @@ class NoScript(Script):
 class GenericTemplates(Script):
     """Two fixed templates, one per sentiment (Site B: "copied and pasted the same response").
 
-    Templates feel safe: only the generic threshold applies, and every reply is generic
-    whatever the responder could do.
+    Templates feel safe: only the generic threshold applies, every reply is generic whatever
+    the responder could do, and nobody is exposed, so hostile stories do not shake them
+    ("repeatedly re-enacting the same 'non-performance'").
     """
+
+    exposes = False
 
     def choose(self, confidence, needs_bespoke, needs_generic):
         return GENERIC if confidence >= needs_generic else None

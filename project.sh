@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Set up Curtain on a fresh machine and run it.
+#
+#   ./project.sh main   install Curtain into .venv, then run the main job
+#   ./project.sh test   install Curtain with its test tools into .venv, then run the tests
+#
+# Needs Python 3.12 or newer; finds one by itself (python3.13, python3.12, python3, pyenv).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
+
+find_python() {
+  local candidates=(python3.13 python3.12 python3)
+  local root
+  root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
+  for dir in "$root"/versions/3.1[2-9]* "$root"/versions/3.[2-9][0-9]*; do
+    [ -x "$dir/bin/python" ] && candidates+=("$dir/bin/python")
+  done
+  for py in "${candidates[@]}"; do
+    if command -v "$py" >/dev/null 2>&1 &&
+       "$py" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
+      command -v "$py"
+      return 0
+    fi
+  done
+  return 1
+}
+
+ensure_venv() {
+  local extra="$1"
+  if [ ! -x .venv/bin/python ] ||
+     ! .venv/bin/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
+    local py
+    if ! py="$(find_python)"; then
+      echo "project.sh: Curtain needs Python 3.12 or newer and found none" \
+           "(looked for python3.13, python3.12, python3 and pyenv versions)." \
+           "Install one, e.g. 'pyenv install 3.12', and run this again." >&2
+      exit 1
+    fi
+    echo "project.sh: creating .venv with $py ($("$py" --version))"
+    rm -rf .venv
+    "$py" -m venv .venv
+  fi
+  echo "project.sh: installing Curtain${extra:+ with [$extra]} into .venv"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extra:+[$extra]}" \
+    2> >(grep -v "^WARNING: Location" >&2)
+}
+
+case "${1:-}" in
+  main)
+    ensure_venv ""
+    exec .venv/bin/curtain run scenarios/site_c.toml --days 365 --seed 1 --out results/site_c-seed1
+    ;;
+  test)
+    ensure_venv "test"
+    exec .venv/bin/python -m pytest -q
+    ;;
+  *)
+    usage
+    exit 2
+    ;;
+esac

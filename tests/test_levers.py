@@ -1,0 +1,120 @@
+"""Every culture lever changes some output, in the direction its mechanism says."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from sim.runner import run
+from sim.scenario import LEVERS
+
+from .conftest import site
+
+SEEDS = (1, 2, 3)
+DAYS = 150
+
+
+def mean_outcome(base: str, overrides: dict, key: str) -> float:
+    scenario = site(base).with_overrides(overrides) if overrides else site(base)
+    return statistics.mean(run(scenario, seed=s, days=DAYS).summary[key] for s in SEEDS)
+
+
+# (lever, base site, overrides for A, overrides for B, outcome, expected relation A ? B)
+CASES = [
+    (
+        "scripting",
+        "site_c",
+        {},
+        {"scripting.policy": "generic_templates"},
+        "share_conversational",
+        ">",
+    ),
+    ("scripting", "site_b", {}, {"scripting.policy": "stage_directions"}, "share_generic", ">"),
+    ("scripting.support", "site_c", {"scripting.support": 0.0}, {}, "response_rate", "<"),
+    ("staging", "site_c", {}, {"staging.policy": "redirect_offline"}, "redirects_offered", "<"),
+    ("staging", "site_c", {}, {"staging.policy": "redirect_offline"}, "issues_backstage", ">"),
+    (
+        "staging.redirect_sentiment",
+        "site_b",
+        {},
+        {"staging.redirect_sentiment": "all"},
+        "redirects_offered",
+        "<",
+    ),
+    ("cast", "site_c", {}, {"cast.policy": "central"}, "share_conversational", ">"),
+    ("cast.size", "site_c", {}, {"cast.size": 40}, "active_responders", ">"),
+    ("cast.recruits_per_month", "site_c", {}, {"cast.recruits_per_month": 0.0}, "cast_size", ">"),
+    ("identification", "site_c", {}, {"identification.policy": "anonymous"}, "reputation_end", ">"),
+    ("escalation", "site_c", {}, {"escalation.policy": "none"}, "reminders_sent", ">"),
+    (
+        "escalation",
+        "site_c",
+        {"staff_time.policy": "squeezed"},
+        {"staff_time.policy": "squeezed", "escalation.policy": "none"},
+        "response_rate",
+        ">",
+    ),
+    ("backstage", "site_c", {}, {"backstage.policy": "detached"}, "issues_backstage", ">"),
+    ("backstage", "site_b", {}, {"backstage.policy": "detached"}, "issues_backstage", ">"),
+    (
+        "challenge",
+        "site_c",
+        {"staff_time.hours_per_week": 0.3},
+        {"staff_time.hours_per_week": 0.3, "challenge.policy": "none"},
+        "share_conversational",
+        ">",
+    ),
+    ("leadership", "site_c", {}, {"leadership.policy": "none"}, "cast_size", ">"),
+    (
+        "leadership",
+        "site_c",
+        {"escalation.policy": "none"},
+        {"escalation.policy": "none", "leadership.policy": "none"},
+        "response_rate",
+        ">",
+    ),
+    ("leadership.priority", "site_b", {}, {"leadership.priority": 0.0}, "response_rate", ">"),
+    ("staff_time", "site_c", {}, {"staff_time.policy": "squeezed"}, "staff_hours", ">"),
+    (
+        "staff_time.central_hours_per_week",
+        "site_b",
+        {},
+        {"staff_time.central_hours_per_week": 0.0},
+        "response_rate",
+        ">",
+    ),
+    (
+        "staff_time.hours_per_week",
+        "site_c",
+        {"escalation.policy": "none"},
+        {"escalation.policy": "none", "staff_time.hours_per_week": 0.0},
+        "response_rate",
+        ">",
+    ),
+    (
+        "staff_time.headspace_hours_per_month",
+        "site_c",
+        {},
+        {"staff_time.headspace_hours_per_month": 0.0},
+        "changes_made",
+        ">",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "lever, base, a, b, outcome, relation", CASES, ids=[f"{c[0]}:{c[4]}" for c in CASES]
+)
+def test_lever_moves_outcome(lever, base, a, b, outcome, relation):
+    first = mean_outcome(base, a, outcome)
+    second = mean_outcome(base, b, outcome)
+    if relation == ">":
+        assert first > second, f"{lever}: {outcome} {first} should exceed {second}"
+    else:
+        assert first < second, f"{lever}: {outcome} {first} should be below {second}"
+
+
+def test_every_lever_is_exercised():
+    covered = {case[0].split(".")[0] for case in CASES}
+    assert covered == set(LEVERS)
