@@ -26,10 +26,9 @@ from __future__ import annotations
 
 from collections import deque
 
+from sim.calendar import MONTH_DAYS
 from sim.lifecycle import DROPPED_AT_PLAN, DROPPED_AT_WORK
 from sim.story import ROUTE_PUBLIC
-
-DAYS_PER_MONTH = 365.0 / 12.0
 
 
 class Backstage:
@@ -78,7 +77,7 @@ class Backstage:
         rules = self.culture.scenario.backstage
         monthly = self.culture.scenario.staff_time.headspace_hours_per_month
         cap = max(rules.hours_per_change, monthly)
-        self.headspace = min(self.headspace + monthly / DAYS_PER_MONTH, cap)
+        self.headspace = min(self.headspace + monthly / MONTH_DAYS, cap)
         while self.waiting and self.headspace >= rules.hours_per_change:
             story = self.waiting.popleft()
             self.headspace -= rules.hours_per_change

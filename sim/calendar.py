@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+#: A month, for monthly rules (recruitment, openness, headspace): 30 days.
+MONTH_DAYS = 30
+
 
 class Clock:
     """Today's date, shared by the parts of the model that need it."""

@@ -25,7 +25,7 @@ import numpy as np
 from sim.agents import ROLE_CLASSES, ROLES, CommunicationsStaff, Manager, Patient
 from sim.audience import Audience
 from sim.backstage import Backstage
-from sim.calendar import Agenda, Clock
+from sim.calendar import MONTH_DAYS, Agenda, Clock
 from sim.care import Services
 from sim.castlist import CastList
 from sim.frontstage import Frontstage
@@ -35,7 +35,6 @@ from sim.policies.registry import REGISTRIES
 from sim.scenario import LEVERS, Intervention, Scenario
 from sim.story import CONVERSATIONAL, GENERIC, Story
 
-MONTH_DAYS = 30
 FRONTLINE = ("frontline_clinical", "frontline_non_clinical")
 
 
@@ -56,11 +55,9 @@ class Culture:
         self.bespoke_threshold = (
             scenario.confidence.threshold_conversational + self.identification.exposure
         )
-        # Reply types the challenge policy can act on: those the script counts as poor.
+        # Reply types a challenge could act on: those the script counts as poor.
         self.challengeable = frozenset(
-            t
-            for t in (GENERIC, CONVERSATIONAL)
-            if self.scripting.poor(t) and self.challenge.name != "none"
+            t for t in (GENERIC, CONVERSATIONAL) if self.scripting.poor(t)
         )
 
 

@@ -57,12 +57,22 @@ CASES = [
     ),
     ("backstage", "site_c", {}, {"backstage.policy": "detached"}, "issues_backstage", ">"),
     ("backstage", "site_b", {}, {"backstage.policy": "detached"}, "issues_backstage", ">"),
+    # Challenging teaches improvising staff. Under a tight time budget it mostly reshuffles
+    # hours (the corrective reply displaces another), so only confidence moves clearly there.
+    (
+        "challenge",
+        "site_c",
+        {"scripting.policy": "none"},
+        {"scripting.policy": "none", "challenge.policy": "none"},
+        "share_conversational",
+        ">",
+    ),
     (
         "challenge",
         "site_c",
         {"staff_time.hours_per_week": 0.3},
         {"staff_time.hours_per_week": 0.3, "challenge.policy": "none"},
-        "share_conversational",
+        "mean_confidence_end",
         ">",
     ),
     ("leadership", "site_c", {}, {"leadership.policy": "none"}, "cast_size", ">"),
