@@ -2,6 +2,12 @@
 
 User mistakes (a bad file, field or flag) print one line naming the file or flag, the field
 and what was expected, and exit with status 2. Nothing is written when the input is bad.
+
+Commands come from feature modules: each module listed in ``COMMAND_MODULES`` has a
+``register(subparsers)`` function that adds its subcommands and sets ``handler`` (a function
+taking the parsed arguments and returning an exit status) with ``set_defaults``. Modules are
+imported only when the parser is built, and a handler imports its heavy dependencies itself,
+so `curtain --help` stays fast.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ class _Parser(argparse.ArgumentParser):
         raise CurtainError(f"{self.prog}: {message} (see --help)")
 
 
-def _positive_days(text: str) -> int:
+def positive_days(text: str) -> int:
+    """argparse type for a positive number of days."""
     try:
         value = int(text)
     except ValueError:
@@ -34,7 +41,8 @@ def _positive_days(text: str) -> int:
     return value
 
 
-def _seed(text: str) -> int:
+def seed(text: str) -> int:
+    """argparse type for a seed (a whole number >= 0)."""
     try:
         value = int(text)
     except ValueError:
@@ -56,21 +64,34 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     return key, value
 
 
-def _overrides(assignments: list[str] | None) -> dict[str, Any]:
+def overrides(assignments: list[str] | None) -> dict[str, Any]:
+    """``--set KEY=VALUE`` flags as a dict of dotted overrides."""
     return dict(parse_assignment(a) for a in assignments or [])
 
 
+#: Modules whose ``register(subparsers)`` adds commands, in the order --help lists them.
+COMMAND_MODULES = ("sim.cli",)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
     parser = _Parser(
         prog="curtain",
         description="Simulate how healthcare organisations respond to online patient feedback.",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
 
+
+def register(sub) -> None:
+    """The core commands: run, story, policies, schema."""
     run = sub.add_parser("run", help="one seeded run of a scenario; writes tidy files")
     run.add_argument("scenario", help="scenario TOML file, e.g. scenarios/site_c.toml")
-    run.add_argument("--days", type=_positive_days, help="days to simulate (default: scenario)")
-    run.add_argument("--seed", type=_seed, default=1, help="random seed (default: 1)")
+    run.add_argument("--days", type=positive_days, help="days to simulate (default: scenario)")
+    run.add_argument("--seed", type=seed, default=1, help="random seed (default: 1)")
     run.add_argument("--out", help="output directory (default: results/<scenario>-seed<S>)")
     run.add_argument(
         "--set",
@@ -78,23 +99,26 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a scenario field, e.g. --set scripting.policy=generic_templates",
     )
+    run.set_defaults(handler=cmd_run)
 
     story = sub.add_parser("story", help="tell one story's journey in plain words")
     story.add_argument("story_id", type=int, metavar="ID")
     story.add_argument("--run", required=True, metavar="DIR", help="a `curtain run` directory")
+    story.set_defaults(handler=cmd_story)
 
-    sub.add_parser("policies", help="list the policies each culture lever can take")
+    policies = sub.add_parser("policies", help="list the policies each culture lever can take")
+    policies.set_defaults(handler=cmd_policies)
 
     schema = sub.add_parser("schema", help="list every scenario field with its bounds")
     schema.add_argument("--levers", action="store_true", help="only the culture levers")
-    return parser
+    schema.set_defaults(handler=cmd_schema)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.runner import run, write
     from sim.scenario import load_scenario
 
-    scenario = load_scenario(args.scenario, _overrides(args.set))
+    scenario = load_scenario(args.scenario, overrides(args.set))
     result = run(scenario, seed=args.seed, days=args.days)
     out = args.out or Path("results") / f"{Path(args.scenario).stem}-seed{args.seed}"
     path = write(result, out, source=str(args.scenario))
@@ -178,13 +202,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "story": cmd_story, "policies": cmd_policies, "schema": cmd_schema}
-
-
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        return args.handler(args)
     except CurtainError as err:
         print(f"curtain: error: {err}", file=sys.stderr)
         return err.exit_code
