@@ -99,7 +99,8 @@ class CurtainModel(mesa.Model):
             self.rng,
         )
         self.castlist = CastList(len(self.services), scenario.confidence.experienced_at)
-        self.managers = [self._new_staff("manager", service=s) for s in range(len(self.services))]
+        n_services = len(self.services)
+        self.managers = self._hire(["manager"] * n_services, services=list(range(n_services)))
         self.backstage = Backstage(
             self.culture, self.clock, self.random, self.lifecycle, self.agenda, self.services
         )
@@ -123,29 +124,50 @@ class CurtainModel(mesa.Model):
         self.comms_openness = self.openness()  # reconsidered monthly
 
     # ------------------------------------------------------------------ staff
-    def _new_staff(self, role: str, service: int | None = None, newcomer: bool = False):
+    def _hire(
+        self, roles: list[str], newcomer: bool = False, services: list[int] | None = None
+    ) -> list:
+        """New staff of the given roles, their personal traits drawn in one batch.
+
+        Confidence is Beta around ``confidence.initial_mean`` (``newcomer_mean`` for staff who
+        join during the run) and legitimacy Beta around ``staff.legitimacy_mean``. Unless
+        ``services`` places them, frontline staff work in a uniformly drawn service and
+        everyone else in a central team (service -1).
+        """
         scenario = self.culture.scenario
         rules = scenario.confidence
+        n = len(roles)
+        if n == 0:
+            return []
         mean = rules.newcomer_mean if newcomer else rules.initial_mean
-        confidence = float(_beta(self.rng, mean, rules.initial_concentration, 1)[0])
-        legitimacy = float(
-            _beta(
-                self.rng, scenario.staff.legitimacy_mean, scenario.staff.legitimacy_concentration, 1
-            )[0]
-        )
-        if role == "manager":
-            return Manager(self, service, confidence, legitimacy)
-        if service is None:
-            service = int(self.rng.integers(len(self.services))) if role in FRONTLINE else -1
-        if role == "communications":
-            return CommunicationsStaff(
-                self, service, confidence, legitimacy, scenario.cast.openness_initial
-            )
-        return ROLE_CLASSES[role](self, role, service, confidence, legitimacy)
+        confidence = _beta(self.rng, mean, rules.initial_concentration, n).tolist()
+        staff_rules = scenario.staff
+        legitimacy = _beta(
+            self.rng, staff_rules.legitimacy_mean, staff_rules.legitimacy_concentration, n
+        ).tolist()
+        if services is None:
+            drawn = self.rng.integers(len(self.services), size=n).tolist()
+            services = [
+                service if role in FRONTLINE else -1
+                for role, service in zip(roles, drawn, strict=True)
+            ]
+        hired = []
+        for role, service, own_confidence, own_legitimacy in zip(
+            roles, services, confidence, legitimacy, strict=True
+        ):
+            if role == "manager":
+                staff = Manager(self, service, own_confidence, own_legitimacy)
+            elif role == "communications":
+                staff = CommunicationsStaff(
+                    self, service, own_confidence, own_legitimacy, scenario.cast.openness_initial
+                )
+            else:
+                staff = ROLE_CLASSES[role](self, role, service, own_confidence, own_legitimacy)
+            hired.append(staff)
+        return hired
 
     def _recruit(self, roles: list[str], newcomer: bool) -> None:
-        for role in roles:
-            staff = self._new_staff(role, newcomer=newcomer)
+        for staff in self._hire(roles, newcomer):
             self.castlist.add(staff)
             if newcomer:
                 self.lifecycle.organisation_event(RECRUITED, self.clock.day, staff.unique_id)
