@@ -44,7 +44,9 @@ from sim.story import CONVERSATIONAL, GENERIC, ROUTE_OFFLINE, ROUTE_PUBLIC
 
 
 class Frontstage:
-    def __init__(self, culture, clock, rng, cast, managers, lifecycle, agenda, backstage, repost):
+    def __init__(
+        self, culture, clock, rng, cast, managers, lifecycle, agenda, backstage, repost_on
+    ):
         self.culture = culture
         self.clock = clock
         self.rng = rng  # the model's random.Random (seeded with the model)
@@ -53,7 +55,7 @@ class Frontstage:
         self.lifecycle = lifecycle
         self.agenda = agenda
         self.backstage = backstage
-        self.repost = repost
+        self.repost_on = repost_on  # (day, author): the author posts again that day
         self.pressure = 0.0  # expectation added by the last board review
         self._to_review = Cursor(lifecycle.stories)
         self._to_remind = Cursor(lifecycle.stories)
@@ -250,6 +252,4 @@ class Frontstage:
         if involved:
             self.lifecycle.patient_involved(story, day)
         if again:
-            self.agenda.at(
-                day + 1 + self._delay(rules.post_again_delay_days_mean), self.repost, author
-            )
+            self.repost_on(day + 1 + self._delay(rules.post_again_delay_days_mean), author)

@@ -6,9 +6,10 @@ One tick is one day. A day runs, in order:
 2. the board reviews response times, if the escalation policy has it do so today;
 3. on the first day of each 30-day month, communications staff reconsider their openness and
    the cast policy recruits;
-4. new first-time stories arrive (Poisson, ``stories.per_day``), each from a new patient;
-5. the agenda runs today's events: looks, replies, follow-ups, reposts, plans, changes
-   finished; then reminders and authors' judgements fall due;
+4. stories arrive: authors returning today, then first-time stories (Poisson,
+   ``stories.per_day``), each from a new patient;
+5. the agenda runs today's events: looks, replies, follow-ups, plans, changes finished;
+   then reminders and authors' judgements fall due (an author may decide to post again);
 6. the backstage starts waiting changes as headspace allows;
 7. the recorder notes the day's state.
 
@@ -113,13 +114,14 @@ class CurtainModel(mesa.Model):
             self.lifecycle,
             self.agenda,
             self.backstage,
-            self.repost,
+            self.repost_on,
         )
         self.recorder = Recorder()
         self._interventions: dict[int, list[Intervention]] = {}
         for intervention in scenario.interventions:
             self._interventions.setdefault(intervention.day, []).append(intervention)
         self._next_story = 0
+        self._returning: dict[int, list[Patient]] = {}  # day -> authors posting again
         self._recruit(_allocate(scenario.cast.roles.model_dump(), scenario.cast.size), False)
         self.comms_openness = self.openness()  # reconsidered monthly
 
@@ -241,30 +243,43 @@ class CurtainModel(mesa.Model):
         rules = self.culture.scenario.stories
         return _beta(self.rng, rules.hostility_mean, rules.hostility_concentration, n)
 
-    def post_new_stories(self) -> None:
-        """First-time stories: Poisson(per_day), each from a new patient."""
+    def post_stories(self) -> None:
+        """Today's stories: authors returning today, then Poisson(per_day) first-time stories.
+
+        A returning author writes about the service they use; each first-time story comes from
+        a new patient. Every story's draws (sentiment, hostility, delay before the first look)
+        are made for the whole day at once.
+        """
         scenario = self.culture.scenario
-        n = int(self.rng.poisson(scenario.stories.per_day))
+        returning = self._returning.pop(self.clock.day, [])
+        n_new = int(self.rng.poisson(scenario.stories.per_day))
+        n = len(returning) + n_new
         if n == 0:
             return
-        services = self.rng.integers(len(self.services), size=n).tolist()
         draws = self.rng.random((n, 4)).tolist()
         hostility = self._hostility(n).tolist()
         delays = self._look_delays(n)
+        for i, author in enumerate(returning):
+            u_neg, u_act = draws[i][:2]
+            self._post(author, author.service, u_neg, u_act, hostility[i], delays[i], repeat=True)
+        if n_new == 0:
+            return
+        services = self.rng.integers(len(self.services), size=n_new).tolist()
         patients = scenario.patients
         motives = patients.motive_shares
         first, second = motives.other_patients, motives.other_patients + motives.staff
-        for i in range(n):
+        for i in range(len(returning), n):
+            service = services[i - len(returning)]
             u_neg, u_act, u_motive, u_anon = draws[i]
             motive = 0 if u_motive < first else (1 if u_motive < second else 2)
             author = Patient(
                 self,
-                services[i],
+                service,
                 motive,
                 u_anon < patients.share_valuing_anonymity,
                 patients.willingness_initial,
             )
-            self._post(author, services[i], u_neg, u_act, hostility[i], delays[i], repeat=False)
+            self._post(author, service, u_neg, u_act, hostility[i], delays[i], repeat=False)
 
     def _look_delays(self, n: int) -> list[int]:
         mean = self.culture.scenario.cast.look_delay_days_mean
@@ -272,12 +287,9 @@ class CurtainModel(mesa.Model):
             return [0] * n
         return self.rng.exponential(mean, n).astype(np.int64).tolist()
 
-    def repost(self, author: Patient) -> None:
-        """A returning author posts another story about the service they use."""
-        r = self.random
-        hostility = float(self._hostility(1)[0])
-        delay = self._look_delays(1)[0]
-        self._post(author, author.service, r.random(), r.random(), hostility, delay, repeat=True)
+    def repost_on(self, day: int, author: Patient) -> None:
+        """A returning author will post another story on ``day`` (a later day)."""
+        self._returning.setdefault(day, []).append(author)
 
     # ------------------------------------------------------------------ interventions
     def intervene(self, intervention: Intervention) -> None:
@@ -301,7 +313,7 @@ class CurtainModel(mesa.Model):
             self.lifecycle.organisation_event(BOARD_REVIEW, day, value=late)
         if day > 0 and day % MONTH_DAYS == 0:
             self._monthly()
-        self.post_new_stories()
+        self.post_stories()
         self.agenda.run(day)
         self.frontstage.after_agenda()
         self.backstage.daily()
