@@ -69,54 +69,47 @@ class Audience:
     def __init__(self, config):
         self.config = config
         self._table = _impression_table(config)
+        self.attention_days = config.attention_days
         self.base_day = 0
         self.total = 0.0  # sum of w * impression, generic credit excluded
         self.weight = 0.0  # sum of w over stories
         self.generic = 0.0  # sum of w over stories whose best reply is generic
         self.answered = 0.0  # sum of w over answered stories
-        self._weight_day = None  # (day, weight) of the last day asked: weights are per day
 
     def reconfigure(self, config) -> None:
         """New parameters from an intervention (the attention span is fixed for a run)."""
         self.config = config
         self._table = _impression_table(config)
-
-    def _w(self, story: Story) -> float:
-        cached = self._weight_day
-        if cached is not None and cached[0] == story.day:
-            return cached[1]
-        w = math.exp((story.day - self.base_day) / self.config.attention_days)
-        self._weight_day = (story.day, w)
-        return w
-
-    def impression(self, story: Story) -> float:
-        """The story's standing before the list-dependent generic credit."""
-        return self._table[_state(story)]
+        self.attention_days = config.attention_days
 
     def add(self, story: Story, day: int) -> None:
-        if (day - self.base_day) / self.config.attention_days > _RESCALE_AT:
+        if (day - self.base_day) / self.attention_days > _RESCALE_AT:
             self._rebase(day)
-        story.impression = self.impression(story)
-        w = self._w(story)
+        w = math.exp((story.day - self.base_day) / self.attention_days)  # attention weight
+        story.impression = self._table[_state(story)]
         self.total += w * story.impression
         self.weight += w
 
-    def restage(self, story: Story, before: float, day: int, before_type: int = -1) -> None:
-        """Re-judge a story whose visible state changed (``before``: its old impression)."""
-        w = self._w(story)
-        story.impression = self.impression(story)
-        self.total += w * (story.impression - before)
-        if before_type >= 0 and before_type != story.best_type:
-            if before_type == NONE:
+    def restage(self, story: Story, best_type_before: int = -1) -> None:
+        """Re-judge a story whose visible state changed (its impression is still the old one).
+
+        ``best_type_before``: the story's most engaged reply before a new reply, if one was
+        posted.
+        """
+        w = math.exp((story.day - self.base_day) / self.attention_days)  # attention weight
+        impression = self._table[_state(story)]
+        self.total += w * (impression - story.impression)
+        story.impression = impression
+        if best_type_before >= 0 and best_type_before != story.best_type:
+            if best_type_before == NONE:
                 self.answered += w
-            if before_type == GENERIC:
+            if best_type_before == GENERIC:
                 self.generic -= w
             if story.best_type == GENERIC:
                 self.generic += w
 
     def _rebase(self, day: int) -> None:
-        factor = math.exp(-(day - self.base_day) / self.config.attention_days)
-        self._weight_day = None
+        factor = math.exp(-(day - self.base_day) / self.attention_days)
         self.total *= factor
         self.weight *= factor
         self.generic *= factor

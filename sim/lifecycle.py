@@ -89,7 +89,7 @@ class Lifecycle:
         self, story: Story, staff, response_type: int, identified: bool, hours: float, day: int
     ) -> None:
         """A staff member posts a public reply."""
-        before, before_type = story.impression, story.best_type
+        best_type_before = story.best_type
         story.n_responses += 1
         if story.first_response_day < 0:
             story.first_response_day = day
@@ -104,16 +104,15 @@ class Lifecycle:
             story.conversational_day = day
         story.last_responder = staff
         self.ledger.append((day, ANSWERED, story.id, staff.unique_id, response_type, hours))
-        self.audience.restage(story, before, day, before_type)
+        self.audience.restage(story, best_type_before)
 
     def offer_redirect(self, story: Story, staff, day: int) -> None:
         """The reply invites the author to take the conversation offline."""
-        before = story.impression
         if story.redirect_day < 0:
             story.redirect_day = day
         story.public = False
         self.ledger.append((day, REDIRECT_OFFERED, story.id, staff.unique_id, 0, 0.0))
-        self.audience.restage(story, before, day)
+        self.audience.restage(story)
 
     def decide_redirect(self, story: Story, accepted: bool, day: int) -> None:
         story.redirect_accepted = int(accepted)
@@ -152,11 +151,10 @@ class Lifecycle:
         self.ledger.append((day, CHANGE_STARTED, story.id, -1, story.route, 0.0))
 
     def make_change(self, story: Story, day: int) -> None:
-        before = story.impression
         story.change_made_day = day
         self.ledger.append((day, CHANGE_MADE, story.id, -1, story.route, 0.0))
         if story.route == ROUTE_PUBLIC:
-            self.audience.restage(story, before, day)
+            self.audience.restage(story)
 
     def drop_issue(self, story: Story, where: int, day: int) -> None:
         story.dropped_day = day
