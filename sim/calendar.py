@@ -40,11 +40,10 @@ class Agenda:
         entries = self._days.get(day)
         if entries is None:
             return
-        i = 0
-        while i < len(entries):  # entries may grow while running
-            action, arg = entries[i]
+        # Events may schedule more for today: a list iterator also yields items appended to
+        # the list while it runs.
+        for action, arg in entries:
             action(arg)
-            i += 1
         del self._days[day]
 
     def pending(self) -> int:

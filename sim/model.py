@@ -211,75 +211,67 @@ class CurtainModel(mesa.Model):
             self._recruit(_allocate(self.culture.scenario.cast.roles.model_dump(), missing), True)
 
     # ------------------------------------------------------------------ stories
-    def _post(
-        self,
-        author: Patient,
-        service: int,
-        u_negative: float,
-        u_actionable: float,
-        hostility: float,
-        look_delay: int,
-        repeat: bool,
-    ) -> Story:
-        negative = u_negative < 1.0 - self.services.quality[service]
-        actionable = negative or u_actionable < self.culture.scenario.stories.p_actionable_positive
-        story = Story(
-            self._next_story,
-            self.clock.day,
-            service,
-            negative,
-            hostility if negative else 0.0,
-            actionable,
-            author,
-            repeat,
-        )
-        self._next_story += 1
-        author.stories_posted += 1
-        self.lifecycle.post(story, self.clock.day)
-        self.frontstage.story_posted(story, look_delay)
-        return story
-
-    def _hostility(self, n: int) -> np.ndarray:
-        rules = self.culture.scenario.stories
-        return _beta(self.rng, rules.hostility_mean, rules.hostility_concentration, n)
-
     def post_stories(self) -> None:
         """Today's stories: authors returning today, then Poisson(per_day) first-time stories.
 
         A returning author writes about the service they use; each first-time story comes from
-        a new patient. Every story's draws (sentiment, hostility, delay before the first look)
-        are made for the whole day at once.
+        a new patient, who uses a uniformly drawn service. A story is negative with probability
+        1 - quality of its service; a negative story carries an issue staff could act on, a
+        positive one with probability ``p_actionable_positive``. Hostility (Beta) applies to
+        negative stories. The day's draws are made for all its stories at once.
         """
         scenario = self.culture.scenario
-        returning = self._returning.pop(self.clock.day, [])
-        n_new = int(self.rng.poisson(scenario.stories.per_day))
-        n = len(returning) + n_new
+        day = self.clock.day
+        authors = self._returning.pop(day, [])
+        n_returning = len(authors)
+        n = n_returning + int(self.rng.poisson(scenario.stories.per_day))
         if n == 0:
             return
-        draws = self.rng.random((n, 4)).tolist()
+        # One row of uniforms per story: sentiment, actionable, and for a new author their
+        # service, motive and whether they value anonymity.
+        draws = self.rng.random((n, 5)).tolist()
         hostility = self._hostility(n).tolist()
         delays = self._look_delays(n)
-        for i, author in enumerate(returning):
-            u_neg, u_act = draws[i][:2]
-            self._post(author, author.service, u_neg, u_act, hostility[i], delays[i], repeat=True)
-        if n_new == 0:
-            return
-        services = self.rng.integers(len(self.services), size=n_new).tolist()
+
         patients = scenario.patients
         motives = patients.motive_shares
         first, second = motives.other_patients, motives.other_patients + motives.staff
-        for i in range(len(returning), n):
-            service = services[i - len(returning)]
-            u_neg, u_act, u_motive, u_anon = draws[i]
+        n_services = len(self.services)
+        for _, _, u_service, u_motive, u_anonymity in draws[n_returning:]:
             motive = 0 if u_motive < first else (1 if u_motive < second else 2)
-            author = Patient(
-                self,
-                service,
-                motive,
-                u_anon < patients.share_valuing_anonymity,
-                patients.willingness_initial,
+            authors.append(
+                Patient(
+                    self,
+                    int(u_service * n_services),
+                    motive,
+                    u_anonymity < patients.share_valuing_anonymity,
+                    patients.willingness_initial,
+                )
             )
-            self._post(author, service, u_neg, u_act, hostility[i], delays[i], repeat=False)
+
+        quality = self.services.quality
+        p_actionable_positive = scenario.stories.p_actionable_positive
+        for i, author in enumerate(authors):
+            u_negative, u_actionable = draws[i][0], draws[i][1]
+            negative = u_negative < 1.0 - quality[author.service]
+            story = Story(
+                self._next_story,
+                day,
+                author.service,
+                negative,
+                hostility[i] if negative else 0.0,
+                negative or u_actionable < p_actionable_positive,
+                author,
+                repeat=i < n_returning,
+            )
+            self._next_story += 1
+            author.stories_posted += 1
+            self.lifecycle.post(story, day)
+            self.frontstage.story_posted(story, delays[i])
+
+    def _hostility(self, n: int) -> np.ndarray:
+        rules = self.culture.scenario.stories
+        return _beta(self.rng, rules.hostility_mean, rules.hostility_concentration, n)
 
     def _look_delays(self, n: int) -> list[int]:
         mean = self.culture.scenario.cast.look_delay_days_mean
