@@ -34,9 +34,13 @@ def test_site_a_answers_little_generically_with_at_most_two():
 
 
 def test_site_a_stage_fright_erodes_confidence():
+    """Without bespoke practice confidence cannot rise; facing hostility unsupported, it falls."""
+    drops = []
     for result in runs("site_a"):
         confidence = result.daily["mean_confidence"]
-        assert confidence.iloc[-1] < confidence.iloc[0]
+        assert confidence.iloc[-1] <= confidence.iloc[0]
+        drops.append(confidence.iloc[0] - confidence.iloc[-1])
+    assert statistics.mean(drops) > 0
 
 
 def test_site_b_answers_nearly_all_with_templates_by_two_communications_staff():
