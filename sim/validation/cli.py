@@ -1,0 +1,51 @@
+"""Commands: `curtain validate`, `curtain calibrate`, `curtain odd`."""
+
+from __future__ import annotations
+
+import argparse
+
+from sim.cli import positive_days, seed
+
+
+def positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def register(sub) -> None:
+    from sim.validation.patterns import DEFAULT_PATTERNS
+
+    v = sub.add_parser(
+        "validate",
+        help="run the three sites over many seeds and check every evidence pattern",
+        description="Check every pattern in the pattern file over --reps seeded runs per site; "
+        "exit 1 when a pattern fails.",
+    )
+    v.add_argument("--reps", type=positive_count, default=20, help="runs per site (default 20)")
+    v.add_argument("--seed", type=seed, default=0, help="base seed (default 0)")
+    v.add_argument("--days", type=positive_days, help="days per run (default: the scenario's)")
+    v.add_argument("--json", action="store_true", help="print the results as a JSON list")
+    v.add_argument("--workers", type=positive_count, default=1, help="processes (default 1)")
+    v.add_argument(
+        "--patterns",
+        default=str(DEFAULT_PATTERNS),
+        help="pattern file (default: validation/patterns.toml)",
+    )
+    v.add_argument(
+        "--site",
+        action="append",
+        metavar="SITE=FILE",
+        help="validate another scenario as a site, e.g. --site A=scenarios/calibrated/site_a.toml",
+    )
+    v.set_defaults(handler=_validate)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from sim.validation.validate import run_validation
+
+    return run_validation(args)
