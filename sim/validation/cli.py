@@ -44,8 +44,25 @@ def register(sub) -> None:
     )
     v.set_defaults(handler=_validate)
 
+    o = sub.add_parser(
+        "odd",
+        help="check (or regenerate) the generated tables of docs/ODD.md",
+        description="Exit 1 when docs/ODD.md's parameter or pattern tables differ from the "
+        "scenario schema, the site files and the pattern file.",
+    )
+    group = o.add_mutually_exclusive_group()
+    group.add_argument("--check", action="store_true", help="check only (the default)")
+    group.add_argument("--write", action="store_true", help="regenerate the tables in place")
+    o.set_defaults(handler=_odd)
+
 
 def _validate(args: argparse.Namespace) -> int:
     from sim.validation.validate import run_validation
 
     return run_validation(args)
+
+
+def _odd(args: argparse.Namespace) -> int:
+    from sim.validation.odd import run_odd
+
+    return run_odd(args)
