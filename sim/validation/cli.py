@@ -44,6 +44,21 @@ def register(sub) -> None:
     )
     v.set_defaults(handler=_validate)
 
+    c = sub.add_parser(
+        "calibrate",
+        help="fit assumption parameters to a site's patterns (Latin hypercube + filtering)",
+        description="Pattern-oriented filtering of a Latin hypercube over the ranges in a "
+        "calibration file; reports accepted sets and identification, writes a calibrated "
+        "scenario. Exit 1 when no point is accepted.",
+    )
+    c.add_argument("file", help="calibration file, e.g. calibration/site_a.toml")
+    c.add_argument("--samples", type=positive_count, help="hypercube points (default: the file's)")
+    c.add_argument("--reps", type=positive_count, help="runs per point (default: the file's)")
+    c.add_argument("--output", help="calibrated scenario to write (default: the file's)")
+    c.add_argument("--workers", type=positive_count, default=1, help="processes (default 1)")
+    c.add_argument("--json", action="store_true", help="print accepted sets as JSON")
+    c.set_defaults(handler=_calibrate)
+
     o = sub.add_parser(
         "odd",
         help="check (or regenerate) the generated tables of docs/ODD.md",
@@ -66,3 +81,9 @@ def _odd(args: argparse.Namespace) -> int:
     from sim.validation.odd import run_odd
 
     return run_odd(args)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from sim.validation.calibrate import run_calibration
+
+    return run_calibration(args)
