@@ -17,7 +17,8 @@ rule in place of a likelihood).
 5. Report every accepted point, and per parameter how tightly the patterns identify it:
    the inter-quartile range of the accepted values over the prior's (half the range for a
    uniform prior): near 1 the patterns do not constrain it, near 0 they pin it down.
-6. Write the best-ranked accepted point as a scenario that ``extends`` the site file, with
+6. Write the accepted values' medians (the ABC point estimate; the single best-ranked point
+   would carry the luck of its few runs) as a scenario that ``extends`` the site file, with
    a header stating the method, date, seed, git commit and counts, and per value its
    provenance. With no accepted point nothing is written and the command exits 1.
 
@@ -273,8 +274,7 @@ def write_scenario(cal: Calibration, points: list[Point], ident: dict, command: 
     from sim.runner import git_commit
     from sim.scenario import load_scenario
 
-    accepted = sorted((p for p in points if p.accepted), key=lambda p: p.distance)
-    best = accepted[0]
+    accepted = [p for p in points if p.accepted]
     out = cal.output
     parent = Path(_relative(cal.scenario, out.parent))
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -285,8 +285,8 @@ def write_scenario(cal: Calibration, points: list[Point], ident: dict, command: 
         "# method: pattern-oriented filtering of a Latin hypercube (ABC rejection with a uniform",
         f"#   prior): {cal.samples} points x {cal.reps} runs; a point is accepted when every",
         f"#   gating site-{cal.site} pattern of {_relative(cal.patterns, out.parent)} passes;",
-        "#   the values below are the accepted point nearest the band centres",
-        f"#   (distance {best.distance:.3f}).",
+        "#   each value below is the median of the accepted values (the ABC point estimate;",
+        "#   the single best-ranked point would carry the luck of its few runs).",
         f"# date: {today}",
         f"# seed: {cal.seed}",
         f"# git commit: {git_commit() or 'unknown'}",
@@ -300,7 +300,7 @@ def write_scenario(cal: Calibration, points: list[Point], ident: dict, command: 
     for par in cal.parameters:
         section, key = par.path.rsplit(".", 1)
         s = ident[par.path]
-        value = best.values[par.path]
+        value = round(s["median"]) if par.integer else s["median"]
         note = (
             f"calibrated (assumption): prior [{par.low:g}, {par.high:g}], accepted median "
             f"{s['median']:.3g}, 95% [{s['lo']:.3g}, {s['hi']:.3g}], IQR ratio "
@@ -331,6 +331,7 @@ def _relative(target: Path, start: Path) -> str:
 
 def run_calibration(args) -> int:
     import json
+    import os
     import time
 
     cal = load_calibration(args.file)
@@ -368,7 +369,7 @@ def run_calibration(args) -> int:
     command = " ".join(["curtain calibrate", str(args.file), *_flags(args)])
     out = write_scenario(cal, points, ident, command)
     if not args.json:
-        print(f"wrote {out}")
+        print(f"wrote {os.path.normpath(out)}")
     return 0
 
 
