@@ -130,3 +130,17 @@ def test_identification_known_answers():
     assert ident["x"]["iqr_ratio"] == pytest.approx(1.0, abs=0.02)  # uniform: not identified
     assert ident["y"]["iqr_ratio"] < 0.02  # pinned down
     assert ident["y"]["median"] == pytest.approx(0.5)
+
+
+def test_calibrated_scenarios_load_and_state_their_provenance():
+    files = sorted((SCENARIOS / "calibrated").glob("*.toml"))
+    assert files, "scenarios/calibrated/ holds the calibrated sites"
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        load_scenario(path)
+        for word in ("method:", "date:", "seed:", "git commit:", "accepted:", "extends ="):
+            assert word in text, (path, word)
+        values = [line for line in text.splitlines() if "=" in line and line[0] not in "#[ "]
+        for line in values:
+            if not line.startswith(("extends", "name")):
+                assert "# calibrated (assumption)" in line, line

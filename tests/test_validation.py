@@ -149,3 +149,8 @@ def test_process_pool_gives_the_serial_figures():
     serial = replicate(scenario, seeds, texts, days=60)
     pooled = replicate(scenario, seeds, texts, days=60, workers=2)
     np.testing.assert_array_equal(serial, pooled)
+
+
+def test_reps_below_two_are_refused(capsys):
+    assert main(["validate", "--reps", "1"]) == 2
+    assert "confidence interval needs two runs" in capsys.readouterr().err
