@@ -156,7 +156,8 @@ class Pattern:
         if self.is_order:
             return f"CI of {self.site}-{self.than} > 0"
         if self.low is not None and self.high is not None:
-            rule = "= 0" if self.low == self.high == 0 else f"{self.low:g} to {self.high:g}"
+            same = self.low == self.high
+            rule = f"= {self.low:g}" if same else f"{self.low:g} to {self.high:g}"
         elif self.low is not None:
             rule = f">= {self.low:g}"
         else:
