@@ -150,8 +150,9 @@ def LeverControl(spec: ControlSpec, value, on_change, disabled: bool):
 def CultureView(culture: Culture, charts: dict[str, str], live: bool):
     name = culture.in_force.name
     role = "levers live: the controls change this culture" if live else "for comparison"
+    side = "culture-main" if live else "culture-compare"
     with solara.Card(
-        title=f"{name} ({culture.label})", subtitle=role, classes=[f"culture-{culture.label}"]
+        title=f"{name} ({culture.label})", subtitle=role, classes=[side, f"culture-{culture.label}"]
     ):
         solara.HTML(
             tag="div",
