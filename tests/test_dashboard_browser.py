@@ -100,11 +100,9 @@ def server(tmp_path_factory):
             process.wait()
 
 
-@pytest.fixture(scope="module")
-def browser_page(server, tmp_path_factory):
-    shots = tmp_path_factory.mktemp("shots")
-    seen = {"outside": [], "console": [], "failed": [], "http_errors": []}
-    local = (f"http://127.0.0.1:{server['port']}/", f"ws://127.0.0.1:{server['port']}/")
+def guard(page, port: int, seen: dict[str, list[str]]) -> None:
+    """Let ``page`` reach only the server; record anything else, and every error."""
+    local = (f"http://127.0.0.1:{port}/", f"ws://127.0.0.1:{port}/")
 
     def route(route):
         url = route.request.url
@@ -114,27 +112,36 @@ def browser_page(server, tmp_path_factory):
             seen["outside"].append(url)
             route.abort()
 
+    page.route("**/*", route)
+    page.on(
+        "websocket",
+        lambda ws: None if ws.url.startswith(local) else seen["outside"].append(ws.url),
+    )
+    page.on("console", lambda m: seen["console"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen["console"].append(str(e)))
+    page.on(
+        "requestfailed",
+        lambda r: None if not r.url.startswith(local) else seen["failed"].append(r.url),
+    )
+    page.on(
+        "response",
+        lambda r: seen["http_errors"].append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
+
+
+def _seen() -> dict[str, list[str]]:
+    return {"outside": [], "console": [], "failed": [], "http_errors": []}
+
+
+@pytest.fixture(scope="module")
+def browser_page(server, tmp_path_factory):
+    shots = tmp_path_factory.mktemp("shots")
+    seen = _seen()
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1200})
         page.set_default_timeout(TIMEOUT_MS)
-        page.route("**/*", route)
-        page.on(
-            "websocket",
-            lambda ws: None if ws.url.startswith(local) else seen["outside"].append(ws.url),
-        )
-        page.on("console", lambda m: seen["console"].append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: seen["console"].append(str(e)))
-        page.on(
-            "requestfailed",
-            lambda r: None if not r.url.startswith(local) else seen["failed"].append(r.url),
-        )
-        page.on(
-            "response",
-            lambda r: (
-                seen["http_errors"].append(f"{r.status} {r.url}") if r.status >= 400 else None
-            ),
-        )
+        guard(page, server["port"], seen)
         page.goto(server["url"])
         page.locator(".step").wait_for()
 
@@ -144,7 +151,14 @@ def browser_page(server, tmp_path_factory):
             SHOTS.mkdir(exist_ok=True)
             shutil.copy(path, SHOTS / path.name)
 
-        yield {"page": page, "seen": seen, "shot": shot, "log": server["log"]}
+        yield {
+            "page": page,
+            "seen": seen,
+            "shot": shot,
+            "log": server["log"],
+            "server": server,
+            "browser": browser,
+        }
         browser.close()
 
 
@@ -231,6 +245,29 @@ def test_a_lever_flipped_mid_run_changes_the_stage_and_the_charts(browser_page):
     main_mix = main.locator('svg[data-chart="response_mix"]').inner_html()
     assert main_mix != compare.locator('svg[data-chart="response_mix"]').inner_html()
     browser_page["shot"]("2-lever-flipped")
+
+
+def test_reset_starts_again_with_the_levers_as_shown(browser_page):
+    page = browser_page["page"]
+    page.locator(".reset").click()
+    _wait_day(page, 0)
+    assert "generic_templates" in page.locator(".lever-scripting-policy").inner_text()
+    assert "scripting: generic_templates" in page.locator(".culture-main").inner_text()
+    page.get_by_text("More levers").click()
+    page.locator(".lever-escalation-reminder-after-days").wait_for()
+
+
+def test_the_guard_catches_a_request_to_outside(browser_page):
+    """The offline proof can fail: a fetch to a public CDN is caught and recorded."""
+    page = browser_page["browser"].new_page()
+    seen = _seen()
+    guard(page, browser_page["server"]["port"], seen)
+    page.goto(browser_page["server"]["url"])
+    page.locator(".step").wait_for()
+    page.evaluate("fetch('https://cdn.jsdelivr.net/npm/vue@2/dist/vue.js').catch(() => null)")
+    page.wait_for_timeout(300)
+    page.close()
+    assert seen["outside"] == ["https://cdn.jsdelivr.net/npm/vue@2/dist/vue.js"]
 
 
 def test_nothing_left_the_machine_and_nothing_failed(browser_page):
