@@ -18,7 +18,7 @@ from sim.errors import ScenarioError
 from sim.metrics import daily_table
 from sim.policies.registry import REGISTRIES
 from sim.runner import simulate
-from sim.scenario import LEVERS, Intervention, schema_fields
+from sim.scenario import LEVERS, Intervention, load_scenario, schema_fields
 from tests.conftest import SCENARIOS, site
 
 PRESETS = presets_beside(SCENARIOS / "site_a.toml")
@@ -226,3 +226,24 @@ def test_default_comparison_is_site_c_beside_another_site():
     assert resolve_compare(SCENARIOS / "site_a.toml", None) == SCENARIOS / "site_c.toml"
     assert resolve_compare(SCENARIOS / "site_c.toml", None) is None
     assert resolve_compare(SCENARIOS / "site_a.toml", "none") is None
+
+
+def test_levers_set_then_reset_match_curtain_run_with_set():
+    """What docs/teaching.md relies on: the dashboard after Reset is `curtain run --set`."""
+    changes = {
+        "scripting.policy": "stage_directions",
+        "cast.policy": "distributed",
+        "cast.max_size": 60,
+        "cast.size": 60,
+    }
+    room = Classroom(PRESETS, "site_b", "site_b", seed=1)
+    room.step(2)
+    for path, value in changes.items():
+        room.set_lever(path, value)
+    room.reset()
+    room.step(30)
+    expected = simulate(load_scenario(SCENARIOS / "site_b.toml", changes), seed=1, days=30)
+    pd.testing.assert_frame_equal(room.main.daily(), daily_table(expected))
+    pd.testing.assert_frame_equal(
+        room.compare.daily(), daily_table(simulate(site("site_b"), 1, 30))
+    )
