@@ -167,7 +167,21 @@ def _day(page) -> int:
 
 
 def _wait_day(page, day: int) -> None:
+    """Wait until the day, every stage and every chart show ``day`` days simulated.
+
+    Widgets update one message at a time, so the day label alone may run ahead of the rest.
+    """
     page.locator(f'[data-day="{day}"]').wait_for()
+    page.wait_for_function(
+        """(day) => {
+            const cards = [...document.querySelectorAll('.culture-main, .culture-compare')];
+            return cards.length > 0 && cards.every(card =>
+                card.querySelector(`svg[data-chart="response_rate"][data-days="${day}"]`) &&
+                card.querySelector('.stage').textContent.includes(
+                    day === 0 ? 'no stories yet' : `on day ${day - 1};`));
+        }""",
+        arg=day,
+    )
 
 
 def _select(page, container: str, option: str) -> None:
@@ -255,6 +269,19 @@ def test_reset_starts_again_with_the_levers_as_shown(browser_page):
     assert "scripting: generic_templates" in page.locator(".culture-main").inner_text()
     page.get_by_text("More levers").click()
     page.locator(".lever-escalation-reminder-after-days").wait_for()
+
+
+def test_a_refused_value_is_explained_and_undone(browser_page):
+    page = browser_page["page"]
+    field = page.locator(".lever-cast-size input")
+    size = field.input_value()
+    field.fill("5000")
+    field.press("Enter")
+    page.locator(".message", has_text="not changed").wait_for()
+    assert "max_size" in page.locator(".message").inner_text()
+    page.wait_for_function(
+        f"() => document.querySelector('.lever-cast-size input').value === '{size}'"
+    )
 
 
 def test_the_guard_catches_a_request_to_outside(browser_page):

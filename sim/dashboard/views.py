@@ -115,35 +115,45 @@ def levers_line(culture: Culture) -> str:
 
 
 @solara.component
-def LeverControl(spec: ControlSpec, value, on_change, disabled: bool):
+def LeverControl(spec: ControlSpec, value, on_change):
+    """One lever's control; ``on_change(spec, new)`` returns False when the value was refused,
+    and the control then shows the value in force again."""
+    if spec.widget == "select":
+        value = str(value)
+    elif spec.widget == "int":
+        value = int(value)
+    else:
+        value = float(value)
+    shown = solara.use_reactive(value)  # follows ``value`` when it changes between renders
+
     def changed(new):
-        if new is not None:
-            on_change(spec, new)
+        if new is None or new == value:  # also the echo of putting a refused value back
+            return
+        if not on_change(spec, new):
+            shown.set(value)
 
     with solara.Div(classes=[_slug(spec.path)], style={"margin": "0 0 2px 0"}):
         if spec.widget == "select":
             solara.Select(
                 label=spec.label,
                 values=list(spec.choices or ()),
-                value=str(value),
+                value=shown,
                 on_value=changed,
                 dense=True,
-                disabled=disabled,
             )
         elif spec.widget == "slider":
             solara.SliderFloat(
-                label=f"{spec.label}: {float(value):.2f}",
-                value=float(value),
+                label=f"{spec.label}: {value:.2f}",
+                value=shown,
                 min=spec.min,
                 max=spec.max,
                 step=0.01,
                 on_value=changed,
-                disabled=disabled,
             )
         elif spec.widget == "int":
-            solara.InputInt(label=spec.label, value=int(value), on_value=changed, dense=True)
+            solara.InputInt(label=spec.label, value=shown, on_value=changed, dense=True)
         else:
-            solara.InputFloat(label=spec.label, value=float(value), on_value=changed, dense=True)
+            solara.InputFloat(label=spec.label, value=shown, on_value=changed, dense=True)
 
 
 @solara.component
@@ -230,13 +240,16 @@ def Page():
         )
         refresh()
 
-    def change_lever(spec: ControlSpec, value):
+    def change_lever(spec: ControlSpec, value) -> bool:
+        accepted = True
         try:
             with lock:
                 message.value = room.set_lever(spec.path, spec.parse(value))
         except (CurtainError, ValueError) as err:
             message.value = f"not changed: {err}"
+            accepted = False
         refresh()
+        return accepted
 
     solara.Style(CSS)
     solara.Title("Curtain: the stage and the backstage")
@@ -290,11 +303,11 @@ def Page():
                 )
                 for spec in specs:
                     if spec.primary:
-                        LeverControl(spec, room.value(spec.path), change_lever, False)
+                        LeverControl(spec, room.value(spec.path), change_lever)
                 with solara.Details("More levers"):
                     for spec in specs:
                         if not spec.primary:
-                            LeverControl(spec, room.value(spec.path), change_lever, False)
+                            LeverControl(spec, room.value(spec.path), change_lever)
             cultures = room.cultures
             scales = shared_scales([c.daily() for c in cultures])
             with solara.Columns([1] * len(cultures)):
