@@ -247,3 +247,20 @@ def test_levers_set_then_reset_match_curtain_run_with_set():
     pd.testing.assert_frame_equal(
         room.compare.daily(), daily_table(simulate(site("site_b"), 1, 30))
     )
+
+
+def test_changes_within_a_day_make_one_intervention():
+    """Dragging a slider sends many values; the next day starts with the last one only."""
+    room = Classroom(PRESETS, "site_c", None, seed=1)
+    room.step(3)
+    for value in (0.6, 0.5, 0.4):
+        room.set_lever("leadership.priority", value)
+    assert room.value("leadership.priority") == 0.4
+    assert room.main.in_force.leadership.priority == 0.7  # not before the next day starts
+    room.step()
+    assert room.main.in_force.leadership.priority == 0.4
+    assert room.main.interventions == [(3, "dashboard (leadership.priority = 0.4)")]
+    room.set_lever("leadership.priority", 0.9)
+    room.set_lever("leadership.priority", 0.4)  # back to the value in force: nothing to do
+    room.step()
+    assert len(room.main.interventions) == 1

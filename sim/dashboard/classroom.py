@@ -242,6 +242,7 @@ class Classroom:
         self.main_label = main
         self.compare_label = compare
         self.pending: dict[str, Any] = {}  # changes to fields fixed for a run, for Reset
+        self.staged: dict[str, Any] = {}  # lever changes for the start of the next day
         self.main = self._start(main, load_scenario(presets[main]))
         self.compare = self._start(compare, load_scenario(presets[compare])) if compare else None
 
@@ -268,6 +269,8 @@ class Classroom:
     def step(self, days: int = 1) -> int:
         """Step every culture ``days`` days (not past the run's length); return days stepped."""
         stepped = 0
+        if not self.finished:
+            self._apply_staged()
         while stepped < days and not self.finished:
             for culture in self.cultures:
                 culture.step()
@@ -277,6 +280,7 @@ class Classroom:
     def reset(self) -> None:
         """Day 0 again, same seed, levers as they are now (pending changes included)."""
         main = self.main.scenario
+        self.staged = {}  # already in ``main.scenario``
         if self.pending:
             main = main.with_overrides(self.pending, source="dashboard")
             self.pending = {}
@@ -292,27 +296,28 @@ class Classroom:
                     f"unknown preset {label!r}; expected one of {', '.join(self.presets)}"
                 )
         self.main_label, self.compare_label = main, compare
-        self.pending = {}
+        self.pending, self.staged = {}, {}
         self.main = self._start(main, load_scenario(self.presets[main]))
         self.compare = (
             self._start(compare, load_scenario(self.presets[compare])) if compare else None
         )
 
     def value(self, path: str) -> Any:
-        """A lever's value as the controls should show it (pending Reset changes first)."""
+        """A lever's value as the controls should show it (changes not yet in force first)."""
         if path in self.pending:
             return self.pending[path]
-        node: Any = self.main.in_force
-        for part in path.split("."):
-            node = getattr(node, part)
-        return node
+        if path in self.staged:
+            return self.staged[path]
+        return self._get(self.main.in_force, path)
 
     def set_lever(self, path: str, value: Any) -> str:
         """Change a lever of the main culture; return what happened, in words.
 
-        Fields an intervention may change switch now, as an intervention at the start of the
-        next day. Fields fixed for a run wait for Reset. A value the schema refuses raises
-        :class:`~sim.errors.ScenarioError` and changes nothing.
+        A field an intervention may change is staged, and all changes staged during one day
+        apply together as one intervention at the start of the next day (so dragging a slider
+        leaves one intervention, not one per pixel). A field fixed for a run waits for Reset.
+        A value the schema refuses raises :class:`~sim.errors.ScenarioError` and changes
+        nothing.
         """
         reason = fixed_reason(path)
         if reason:
@@ -322,12 +327,28 @@ class Classroom:
             return f"{path} = {value!r} applies on Reset ({reason})"
         if self.value(path) == value:
             return f"{path} is already {value!r}"
-        intervention = Intervention(day=self.day, set={path: value}, note="dashboard")
-        # Validate first: a refused value must leave the running model untouched.
-        self.main.in_force.with_overrides(intervention.set, source="dashboard")
-        self.main.model.intervene(intervention)
+        staged = {**self.staged, path: value}
+        # Validate first: a refused value must leave the run untouched.
+        self.main.in_force.with_overrides(staged, source="dashboard")
+        self.staged = staged
         self.main.scenario = self.main.scenario.with_overrides({path: value}, source="dashboard")
         return f"{path} = {value!r} from day {self.day}"
+
+    def _apply_staged(self) -> None:
+        if not self.staged:
+            return
+        in_force = self.main.in_force
+        changes = {k: v for k, v in self.staged.items() if self._get(in_force, k) != v}
+        self.staged = {}
+        if changes:
+            self.main.model.intervene(Intervention(day=self.day, set=changes, note="dashboard"))
+
+    @staticmethod
+    def _get(scenario: Scenario, path: str) -> Any:
+        node: Any = scenario
+        for part in path.split("."):
+            node = getattr(node, part)
+        return node
 
 
 def presets_beside(scenario_path: Path) -> dict[str, Path]:

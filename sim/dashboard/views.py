@@ -157,7 +157,9 @@ def LeverControl(spec: ControlSpec, value, on_change):
 
 
 @solara.component
-def CultureView(culture: Culture, charts: dict[str, str], live: bool):
+def CultureView(culture: Culture, charts: dict[str, str], live: bool, version: int):
+    """One culture's card. ``version`` changes whenever the culture may have (a step, a lever
+    change), so the card redraws even when its other arguments compare equal."""
     name = culture.in_force.name
     role = "levers live: the controls change this culture" if live else "for comparison"
     side = "culture-main" if live else "culture-compare"
@@ -312,5 +314,4 @@ def Page():
             scales = shared_scales([c.daily() for c in cultures])
             with solara.Columns([1] * len(cultures)):
                 for i, culture in enumerate(cultures):
-                    CultureView(culture, culture_charts(culture.daily(), scales), live=i == 0)
-    _ = version  # the page re-renders when a step or a change bumps it
+                    CultureView(culture, culture_charts(culture.daily(), scales), i == 0, version)
