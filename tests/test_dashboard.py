@@ -264,3 +264,25 @@ def test_changes_within_a_day_make_one_intervention():
     room.set_lever("leadership.priority", 0.4)  # back to the value in force: nothing to do
     room.step()
     assert len(room.main.interventions) == 1
+
+
+def test_dashboard_command_refuses_a_port_in_use(capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        number = busy.getsockname()[1]
+        assert main(["dashboard", "--port", str(number), "--compare", "none"]) == 2
+    assert f"--port {number}: already in use" in capsys.readouterr().err
+
+
+def test_the_server_listens_on_loopback_only_and_stays_offline():
+    from sim.dashboard.server import command, environment
+
+    line = command(8765)
+    assert line[line.index("--host") + 1] == "127.0.0.1"
+    assert {"--production", "--no-open", "--no-check-version"} <= set(line)
+    env = environment(SCENARIOS / "site_a.toml", None, 3)
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["CURTAIN_DASHBOARD_COMPARE"] == "none" and env["CURTAIN_DASHBOARD_SEED"] == "3"

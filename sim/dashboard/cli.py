@@ -78,4 +78,22 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     load_scenario(scenario)  # bad files fail here, in one line, before a server starts
     if compare is not None:
         load_scenario(compare)
+    if not port_free(args.port):
+        raise CurtainError(
+            f"--port {args.port}: already in use on 127.0.0.1; choose another, e.g. --port "
+            f"{args.port + 1}"
+        )
     return serve(scenario, compare, args.seed, args.port)
+
+
+def port_free(number: int) -> bool:
+    """Can a server listen on 127.0.0.1:``number``?"""
+    import socket
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            sock.bind(("127.0.0.1", number))
+        except OSError:
+            return False
+    return True
