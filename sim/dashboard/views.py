@@ -64,6 +64,8 @@ def _slug(path: str) -> str:
 
 
 def stage_html(culture: Culture) -> str:
+    if culture.day == 0:
+        return '<div class="curtain-none">no stories yet: press Step or Play</div>'
     parts = [
         f'<div class="curtain-small">{culture.posted_on(culture.day - 1)} stories posted on day '
         f"{max(culture.day - 1, 0)}; the newest story of each recent day:</div>"
@@ -79,8 +81,6 @@ def stage_html(culture: Culture) -> str:
                 f'<div class="curtain-reply {reply["kind"]}">{escape(reply["text"])}</div>'
             )
         parts.append(f'<div class="meta">{escape(record["status"])}</div></div>')
-    if len(parts) == 1:
-        parts.append('<div class="curtain-none">no stories yet: press Step or Play</div>')
     return "".join(parts)
 
 
