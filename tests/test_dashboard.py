@@ -286,3 +286,12 @@ def test_the_server_listens_on_loopback_only_and_stays_offline():
     env = environment(SCENARIOS / "site_a.toml", None, 3)
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert env["CURTAIN_DASHBOARD_COMPARE"] == "none" and env["CURTAIN_DASHBOARD_SEED"] == "3"
+
+
+def test_the_default_scenario_is_found_outside_the_project(tmp_path, monkeypatch):
+    from sim.dashboard.cli import default_scenario, resolve_compare
+
+    monkeypatch.chdir(tmp_path)
+    found = default_scenario()
+    assert found.is_absolute() and found.name == "site_a.toml" and found.exists()
+    assert resolve_compare(found, None) == found.parent / "site_c.toml"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from sim.cli import seed
 
-DEFAULT_SCENARIO = "scenarios/site_a.toml"
+DEFAULT_SCENARIO = "scenarios/site_a.toml"  # here, or else in Curtain's own folder
+PROJECT_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT_COMPARE = "site_c.toml"  # beside the scenario, if that folder has it
 DEFAULT_PORT = 8765
 
@@ -33,8 +34,8 @@ def register(sub) -> None:
     dash.add_argument(
         "scenario",
         nargs="?",
-        default=DEFAULT_SCENARIO,
-        help=f"scenario whose levers the controls change (default: {DEFAULT_SCENARIO}); "
+        help=f"scenario whose levers the controls change (default: {DEFAULT_SCENARIO}, "
+        "from the current folder or else Curtain's own); "
         "the other runnable files in its folder become presets",
     )
     dash.add_argument(
@@ -48,6 +49,12 @@ def register(sub) -> None:
         "--port", type=port, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})"
     )
     dash.set_defaults(handler=cmd_dashboard)
+
+
+def default_scenario() -> Path:
+    """Site A: ``scenarios/site_a.toml`` here if there is one, else the project's own."""
+    here = Path(DEFAULT_SCENARIO)
+    return here if here.exists() else PROJECT_SCENARIOS / here.name
 
 
 def resolve_compare(scenario: Path, compare: str | None) -> Path | None:
@@ -73,7 +80,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             "pip install -e '.[dashboard]'"
         )
 
-    scenario = Path(args.scenario)
+    scenario = Path(args.scenario) if args.scenario else default_scenario()
     compare = resolve_compare(scenario, args.compare)
     load_scenario(scenario)  # bad files fail here, in one line, before a server starts
     if compare is not None:
