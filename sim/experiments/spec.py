@@ -38,7 +38,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim.errors import ScenarioError
 from sim.experiments.outcomes import DEFAULT_OUTCOMES, OUTCOMES
@@ -151,15 +158,16 @@ class Experiment(_Spec):
     scenarios: list[ScenarioEntry] = Field(description="Scenarios to run.", min_length=1)
     design: Design = Field(description="How the runs are laid out.")
 
-    @model_validator(mode="after")
-    def _known_outcomes(self) -> Experiment:
-        for name in self.outcomes:
+    @field_validator("outcomes")
+    @classmethod
+    def _known_outcomes(cls, value: list[str]) -> list[str]:
+        for name in value:
             if name not in OUTCOMES:
                 known = ", ".join(OUTCOMES)
                 raise ValueError(f"unknown outcome {name!r}; expected one of: {known}")
-        if not self.outcomes:
+        if not value:
             raise ValueError("expected at least one outcome")
-        return self
+        return value
 
 
 class LoadedExperiment:
