@@ -107,8 +107,11 @@ def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> i
     counts = result.counts
     failed = f", {counts['failed']} failed" if counts["failed"] else ""
     print(
-        f"{counts['succeeded']} runs succeeded{failed} ({result.ran} run now in "
-        f"{result.seconds:.1f} s); results in {out}"
+        f"{counts['succeeded']} runs succeeded{failed} ({result.ran} of them run in "
+        f"{result.seconds:.1f} s, the rest earlier); results in {out}"
+        if result.ran < counts["total"]
+        else f"{counts['succeeded']} runs succeeded{failed} in {result.seconds:.1f} s; "
+        f"results in {out}"
     )
     print(f"report: {report}")
     return 0

@@ -82,8 +82,15 @@ def _bar(total: int, done: int, name: str, enabled: bool):
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0  # no monitor thread (the pool forks after this)
+    interactive = sys.stderr.isatty()
     return tqdm(
-        total=total, initial=done, desc=name, unit="run", file=sys.stderr, dynamic_ncols=True
+        total=total,
+        initial=done,
+        desc=name,
+        unit="run",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        mininterval=0.2 if interactive else 10.0,  # a log file gets a line every 10 s
     )
 
 

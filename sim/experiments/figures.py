@@ -101,6 +101,8 @@ def compare_figures(
     if not per:
         return made
     note = f"mean of {n} runs per scenario, shaded: 95% CI"
+    if any(experiment.scenarios[lab].interventions for lab in labels):
+        note += "; dotted: intervention days"
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
     for lab in labels:
