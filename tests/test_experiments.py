@@ -368,3 +368,34 @@ def test_bad_flags_exit_2(tmp_path, capsys):
     assert "--workers" in capsys.readouterr().err
     assert main(["sensitivity", str(path), "--out", str(tmp_path / "o")]) == 2
     assert "design.kind: expected one of morris, sobol" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- sensitivity
+
+
+def test_sensitivity_finds_the_parameter_that_matters(tmp_path, capsys):
+    # Site A makes no changes, so the credit a made change earns cannot move the story count;
+    # the story volume parameter must.
+    text = f"""
+name = "sens"
+days = 20
+replications = 1
+base_seed = 4
+outcomes = ["stories"]
+[[scenarios]]
+file = "{SCENARIOS / "site_a.toml"}"
+[design]
+kind = "morris"
+samples = 4
+[design.parameters]
+"stories.per_day" = {{ low = 1, high = 10 }}
+"audience.credit_change_made" = {{ low = 0.0, high = 0.5 }}
+"""
+    path = write(tmp_path, text)
+    out = tmp_path / "out"
+    assert main(["sensitivity", str(path), "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    table = pd.read_csv(out / "tables" / "sensitivity_morris.csv").set_index("parameter")
+    assert table.loc["audience.credit_change_made", "mu_star"] == 0.0
+    assert table.loc["stories.per_day", "mu_star"] > 20
+    assert (out / "figures" / "sensitivity_morris.png").exists()
+    assert "## Sensitivity (Morris)" in (out / "report.md").read_text()
