@@ -25,7 +25,7 @@ def _fmt(value: float, outcome: str) -> str:
         return "n/a"
     if outcome.startswith("share") or outcome.endswith("_rate") or outcome == "negative_share":
         return f"{value:.1%}"
-    if OUTCOMES.get(outcome, (False,))[0] or abs(value) >= 100:
+    if OUTCOMES.get(outcome, (False,))[0] or abs(value) >= 10:
         return f"{value:,.1f}"
     return f"{value:.3f}"
 
