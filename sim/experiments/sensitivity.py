@@ -89,18 +89,22 @@ def figure(experiment: LoadedExperiment, table: pd.DataFrame, out: Path) -> Path
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.8 * ncol, 3.2 * nrow), squeeze=False)
     kind = experiment.spec.design.kind
     many = len(experiment.labels) > 1
+    cmap = plt.matplotlib.colormaps["tab10"]
     for ax, (lab, outcome) in zip(axes.flat, keys, strict=False):
         sel = table[(table["scenario"] == lab) & (table["outcome"] == outcome)]
         title = f"{label(outcome)}" + (f" ({lab})" if many else "")
         if kind == "morris":
-            ax.errorbar(sel["mu_star"], sel["sigma"], xerr=sel["mu_star_conf"], fmt="o", ms=4)
-            for _, row in sel.iterrows():
-                ax.annotate(
-                    row["parameter"],
-                    (row["mu_star"], row["sigma"]),
-                    fontsize=7,
-                    xytext=(3, 3),
-                    textcoords="offset points",
+            # one colour per parameter and a shared legend: labels on the points overlap
+            for i, row in enumerate(sel.itertuples()):
+                ax.errorbar(
+                    row.mu_star,
+                    row.sigma,
+                    xerr=row.mu_star_conf,
+                    fmt="o",
+                    ms=5,
+                    color=cmap(i % 10),
+                    label=row.parameter,
+                    capsize=2,
                 )
             top = float(max(sel["mu_star"].max(), sel["sigma"].max(), 1e-12)) * 1.1
             ax.plot([0, top], [0, top], ":", color="0.5", lw=0.8)
@@ -127,5 +131,10 @@ def figure(experiment: LoadedExperiment, table: pd.DataFrame, out: Path) -> Path
         axes.flat[0].legend(loc="best")
     what = "Morris mu* / sigma" if kind == "morris" else "Sobol indices, bars: 95% CI"
     fig.suptitle(f"{experiment.spec.name}: {what}", fontsize=10)
-    fig.tight_layout()
+    if kind == "morris":
+        handles, names = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="lower center", ncol=min(3, len(names)))
+        fig.tight_layout(rect=(0, 0.1, 1, 1))
+    else:
+        fig.tight_layout()
     return _save(fig, out / f"sensitivity_{kind}.png")
