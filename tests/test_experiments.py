@@ -209,6 +209,22 @@ def test_resume_after_kill_loses_and_repeats_nothing(tmp_path):
     assert code == 2
 
 
+def test_resume_of_a_finished_experiment_runs_nothing(serial_run, tmp_path):
+    import shutil
+
+    path, serial = serial_run
+    out = tmp_path / "copy"
+    shutil.copytree(serial.out, out)
+    # as if killed while the parts were being removed after consolidation
+    (out / "parts").mkdir()
+    (out / "parts" / "run-0000000.parquet").write_bytes(b"left over")
+    result = run_experiment(path, out, workers=1, resume=True)
+    assert result.ran == 0 and result.counts["succeeded"] == 6
+    assert not (out / "parts").exists()
+    for got, want in zip(frames(out), frames(serial.out), strict=True):
+        pd.testing.assert_frame_equal(got, want)
+
+
 # ----------------------------------------------------------------------------- failures
 
 

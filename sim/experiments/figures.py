@@ -20,6 +20,18 @@ from sim.experiments.spec import LoadedExperiment
 
 DPI = 150
 
+#: Daily columns the comparison figures draw.
+DAILY_FIGURE_COLUMNS = (
+    "response_rate",
+    "response_rate_30d",
+    "share_none",
+    "share_generic",
+    "share_conversational",
+    "changes_made",
+    "changes_planned",
+    "reputation",
+)
+
 
 def _plt():
     import matplotlib
@@ -85,16 +97,7 @@ def compare_figures(
     labels = [lab for lab in experiment.labels if lab in set(runs["scenario"])]
     colours = _colours(experiment.labels)
     n = experiment.spec.replications
-    cols = [
-        "response_rate",
-        "response_rate_30d",
-        "share_none",
-        "share_generic",
-        "share_conversational",
-        "changes_made",
-        "changes_planned",
-        "reputation",
-    ]
+    cols = list(DAILY_FIGURE_COLUMNS)
     bands = daily_bands(daily, cols, ["scenario"]) if len(daily) else pd.DataFrame()
     per = {lab: bands[bands["scenario"] == lab] for lab in labels} if len(bands) else {}
     made: list[tuple[str, Path]] = []

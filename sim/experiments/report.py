@@ -17,7 +17,7 @@ import pandas as pd
 from sim.experiments import figures, sensitivity
 from sim.experiments.analysis import pairwise, summary_table
 from sim.experiments.outcomes import OUTCOMES, label
-from sim.experiments.store import MANIFEST
+from sim.experiments.store import DAILY, MANIFEST
 
 
 def _fmt(value: float, outcome: str) -> str:
@@ -45,6 +45,12 @@ def _markdown(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _daily(out: Path) -> pd.DataFrame:
+    """The per-day columns the comparison figures draw (only comparisons read daily data)."""
+    columns = ["scenario", "day", *figures.DAILY_FIGURE_COLUMNS]
+    return pd.read_parquet(out / DAILY, columns=columns)
+
+
 def write_report(result) -> Path:
     """Analyse the consolidated results in ``result.out`` and write report.md."""
     exp = result.experiment
@@ -54,7 +60,6 @@ def write_report(result) -> Path:
     tab_dir = out / "tables"
     tab_dir.mkdir(exist_ok=True)
     runs = result.runs
-    daily = result.daily
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     outcomes = list(spec.outcomes)
     kind = spec.design.kind
@@ -143,9 +148,9 @@ def write_report(result) -> Path:
                 }
             )
             lines += [_markdown(shown), ""]
-        made = figures.compare_figures(exp, runs, daily, fig_dir)
+        made = figures.compare_figures(exp, runs, _daily(out), fig_dir)
     elif kind == "compare":
-        made = figures.compare_figures(exp, runs, daily, fig_dir)
+        made = figures.compare_figures(exp, runs, _daily(out), fig_dir)
     elif kind == "factorial":
         made = figures.factorial_figures(exp, runs, fig_dir)
     elif kind == "lhs":

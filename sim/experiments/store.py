@@ -128,6 +128,8 @@ class ResultStore:
             if manifest.get("complete") and (self.out / RUNS).exists():
                 for entry in manifest.get("status", []):
                     self.status[entry["run"]] = (entry["status"], entry.get("error"))
+                # a kill while the parts were being removed may leave some behind
+                shutil.rmtree(self.parts, ignore_errors=True)
                 return []
         elif not resume:
             self._clear()
