@@ -166,6 +166,7 @@ def test_pool_and_dask_give_identical_results(serial_run, tmp_path):
         got_runs, got_daily = frames(result.out)
         pd.testing.assert_frame_equal(got_runs, want_runs)
         pd.testing.assert_frame_equal(got_daily, want_daily)
+    assert not (tmp_path / "dask" / ".dask-scratch").exists()
     # different seeds would differ: the equality above is not vacuous
     assert want_runs["reputation_end"].nunique() > 2
 

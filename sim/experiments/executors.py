@@ -119,6 +119,10 @@ class DaskExecutor:
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+            if self.scratch is not None:  # the cluster's scratch space is ours to remove
+                import shutil
+
+                shutil.rmtree(self.scratch, ignore_errors=True)
 
     def run(self, tasks: Iterable[Task], scenarios: dict[str, dict]) -> Iterator[Outcome]:
         from distributed import as_completed

@@ -44,7 +44,7 @@ RUNS = "runs.parquet"
 DAILY = "daily.parquet"
 PARTS = "parts"
 #: Files and folders the engine owns in an output directory (a fresh start removes these).
-OWNED = (MANIFEST, RUNS, DAILY, PARTS, "report.md", "figures", "tables")
+OWNED = (MANIFEST, RUNS, DAILY, PARTS, "report.md", "figures", "tables", ".dask-scratch")
 MANIFEST_EVERY_S = 2.0
 BATCH_ROWS = 200_000
 
@@ -134,8 +134,9 @@ class ResultStore:
         elif not resume:
             self._clear()
         self.parts.mkdir(exist_ok=True)
-        for stale in self.parts.glob(".*.tmp-*"):
-            stale.unlink(missing_ok=True)
+        for folder in (self.out, self.parts):  # temporary files of a killed writer
+            for stale in folder.glob(".*.tmp-*"):
+                stale.unlink(missing_ok=True)
         self.status = self._scan_parts()
         self.write_manifest(force=True)
         return [t for t in self.tasks if t.index not in self.status]
