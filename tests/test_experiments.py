@@ -185,7 +185,7 @@ def test_resume_after_kill_loses_and_repeats_nothing(tmp_path):
 
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "sim", "experiment", str(path), "--out", str(out)]
-    proc = subprocess.Popen([*cmd, "--workers", "1", "--quiet"], cwd=ROOT)
+    proc = subprocess.Popen([*cmd, "--workers", "2", "--quiet"], cwd=ROOT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if len(list((out / "parts").glob("run-*.parquet"))) >= 4 if out.exists() else False:
@@ -193,6 +193,7 @@ def test_resume_after_kill_loses_and_repeats_nothing(tmp_path):
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    _no_process_left(str(out))
     done_before = {p.name for p in (out / "parts").glob("run-*.parquet")}
     assert 4 <= len(done_before) < 24, "the kill should fall mid-sweep"
     assert not (out / "runs.parquet").exists()
@@ -224,6 +225,28 @@ def test_resume_of_a_finished_experiment_runs_nothing(serial_run, tmp_path):
     assert not (out / "parts").exists()
     for got, want in zip(frames(out), frames(serial.out), strict=True):
         pd.testing.assert_frame_equal(got, want)
+
+
+def _no_process_left(marker: str, timeout: float = 10.0) -> None:
+    """No process whose command line holds ``marker`` (pool workers of a killed parent)."""
+    proc_dir = Path("/proc")
+    if not proc_dir.exists():
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        left = []
+        for entry in proc_dir.iterdir():
+            if entry.name.isdigit():
+                try:
+                    cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                except OSError:
+                    continue
+                if marker in cmdline:
+                    left.append(entry.name)
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert not left, f"pool workers outlived their killed parent: {left}"
 
 
 # ----------------------------------------------------------------------------- failures

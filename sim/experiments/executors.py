@@ -18,6 +18,7 @@ flight at once, so memory stays bounded however long the list of tasks.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -56,7 +57,12 @@ class PoolExecutor:
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> PoolExecutor:
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=self.context,
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -75,6 +81,20 @@ class PoolExecutor:
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             yield from (f.result() for f in done)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a pool worker: exit when the parent is gone (killed with SIGKILL, say), instead of
+    waiting forever on a queue nobody will feed."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="curtain-parent-watch", daemon=True).start()
 
 
 class DaskExecutor:
