@@ -93,7 +93,10 @@ def write_report(result) -> Path:
             lines.append(f"- ... and {len(failed) - 20} more (see manifest.json)")
         lines.append("")
 
-    by = ["scenario"] if kind == "compare" else ["scenario", *params]
+    if kind == "compare":
+        by = ["scenario"]
+    else:  # a sweep over one scenario needs no scenario column
+        by = [*(["scenario"] if len(exp.labels) > 1 else []), *params]
     table = summary_table(runs, outcomes, by)
     table.to_csv(tab_dir / "summary.csv", index=False)
     made: list[tuple[str, Path]] = []
