@@ -54,6 +54,21 @@ case "${1:-}" in
     ;;
   test)
     ensure_venv "test"
+    # The dashboard's browser tests drive Debian's Chromium, never a test tool's own download.
+    if ! command -v chromium >/dev/null 2>&1; then
+      sudo=""
+      [ "$(id -u)" -ne 0 ] && sudo="sudo -n"
+      if command -v apt-get >/dev/null 2>&1 && { [ -z "$sudo" ] || sudo -n true 2>/dev/null; }; then
+        echo "project.sh: installing Debian's chromium for the dashboard's browser tests"
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 ||
+          { $sudo apt-get update -qq >/dev/null 2>&1 &&
+            $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } ||
+          echo "project.sh: 'apt-get install chromium' failed; the browser tests will be skipped" >&2
+      else
+        echo "project.sh: chromium is missing and cannot be installed here (needs apt-get as" \
+             "root or with sudo: 'apt-get install chromium'); the browser tests will be skipped" >&2
+      fi
+    fi
     exec .venv/bin/python -m pytest -q
     ;;
   *)

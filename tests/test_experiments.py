@@ -106,6 +106,14 @@ def test_designs_lay_out_every_run(tmp_path):
     assert len(points(morris)) == 8 * (2 + 1)  # trajectories of D + 1 points
 
 
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "experiments").glob("*.toml")), ids=lambda p: p.stem
+)
+def test_every_shipped_experiment_loads(path):
+    experiment = load_experiment(path)
+    assert tasks(experiment)
+
+
 # ----------------------------------------------------------------------------- one task
 
 

@@ -1,0 +1,108 @@
+"""Commands: `curtain validate`, `curtain calibrate`, `curtain odd`."""
+
+from __future__ import annotations
+
+import argparse
+
+from sim.cli import positive_days, seed
+
+
+def positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def runs(text: str) -> int:
+    """argparse type for --reps: a confidence interval needs at least two runs."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 2, got {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number >= 2 (a confidence interval needs two runs), got {value}"
+        )
+    return value
+
+
+def register(sub) -> None:
+    from sim.validation.patterns import DEFAULT_PATTERNS
+
+    v = sub.add_parser(
+        "validate",
+        help="run the three sites over many seeds and check every evidence pattern",
+        description="Check every pattern in the pattern file over --reps seeded runs per site; "
+        "exit 1 when a pattern fails.",
+    )
+    v.add_argument(
+        "--reps",
+        type=runs,
+        default=100,
+        help="runs per site (default 100: Site A's cast of two varies so much between runs "
+        "that fewer can move its mean across a band edge; about a minute on one core)",
+    )
+    v.add_argument("--seed", type=seed, default=0, help="base seed (default 0)")
+    v.add_argument("--days", type=positive_days, help="days per run (default: the scenario's)")
+    v.add_argument("--json", action="store_true", help="print the results as a JSON list")
+    v.add_argument("--workers", type=positive_count, default=1, help="processes (default 1)")
+    v.add_argument(
+        "--patterns",
+        default=str(DEFAULT_PATTERNS),
+        help="pattern file (default: validation/patterns.toml)",
+    )
+    v.add_argument(
+        "--site",
+        action="append",
+        metavar="SITE=FILE",
+        help="validate another scenario as a site, e.g. --site A=scenarios/calibrated/site_a.toml",
+    )
+    v.set_defaults(handler=_validate)
+
+    c = sub.add_parser(
+        "calibrate",
+        help="fit assumption parameters to a site's patterns (Latin hypercube + filtering)",
+        description="Pattern-oriented filtering of a Latin hypercube over the ranges in a "
+        "calibration file; reports accepted sets and identification, writes a calibrated "
+        "scenario. Exit 1 when no point is accepted.",
+    )
+    c.add_argument("file", help="calibration file, e.g. calibration/site_a.toml")
+    c.add_argument("--samples", type=positive_count, help="hypercube points (default: the file's)")
+    c.add_argument("--reps", type=positive_count, help="runs per point (default: the file's)")
+    c.add_argument("--output", help="calibrated scenario to write (default: the file's)")
+    c.add_argument("--workers", type=positive_count, default=1, help="processes (default 1)")
+    c.add_argument("--json", action="store_true", help="print accepted sets as JSON")
+    c.set_defaults(handler=_calibrate)
+
+    o = sub.add_parser(
+        "odd",
+        help="check (or regenerate) the generated tables of docs/ODD.md",
+        description="Exit 1 when docs/ODD.md's parameter or pattern tables differ from the "
+        "scenario schema, the site files and the pattern file.",
+    )
+    group = o.add_mutually_exclusive_group()
+    group.add_argument("--check", action="store_true", help="check only (the default)")
+    group.add_argument("--write", action="store_true", help="regenerate the tables in place")
+    o.set_defaults(handler=_odd)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from sim.validation.validate import run_validation
+
+    return run_validation(args)
+
+
+def _odd(args: argparse.Namespace) -> int:
+    from sim.validation.odd import run_odd
+
+    return run_odd(args)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from sim.validation.calibrate import run_calibration
+
+    return run_calibration(args)

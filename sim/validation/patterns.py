@@ -1,0 +1,266 @@
+"""Evidence patterns declared as data, and the expressions they read a run with.
+
+A pattern file (``validation/patterns.toml``) names the site scenarios (``[sites]``, paths
+relative to the file) and lists ``[[pattern]]`` tables; see that file's header for the keys.
+An expression is arithmetic (``+ - * /``, numbers, parentheses) over a run's figures: the
+keys of the run summary, the figures in :data:`sim.validation.measures.MEASURES`, and
+``daily('column', day)``. It is parsed once and checked against those names when the file
+is loaded, so a misspelt figure is a one-line error, not a failed pattern.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.errors import ScenarioError
+from sim.validation.measures import MEASURES
+
+if TYPE_CHECKING:
+    from sim.runner import RunResult
+
+#: The default pattern file, beside the scenarios in the project checkout.
+DEFAULT_PATTERNS = Path(__file__).resolve().parents[2] / "validation" / "patterns.toml"
+
+#: Summary keys a pattern may read (sim.metrics.summary).
+SUMMARY_KEYS = (
+    "stories",
+    "response_rate",
+    "share_none",
+    "share_generic",
+    "share_conversational",
+    "responses",
+    "responses_per_story",
+    "median_days_to_first_response",
+    "active_responders",
+    "cast_size",
+    "redirects_offered",
+    "redirects_accepted",
+    "issues_backstage",
+    "changes_planned",
+    "changes_planned_total",
+    "changes_made",
+    "negative_share",
+    "care_quality_end",
+    "reputation_end",
+    "mean_confidence_end",
+    "staff_hours",
+    "reminders_sent",
+    "patients_involved",
+    "repeat_stories",
+)
+
+_OPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: lambda a, b: a / b if b else math.nan,
+}
+
+
+class Expression:
+    """A parsed, checked pattern expression; ``evaluate(result)`` gives one float."""
+
+    def __init__(self, text: str):
+        self.text = text
+        try:
+            self._tree = ast.parse(text, mode="eval").body
+        except SyntaxError:
+            raise ValueError(f"expected an arithmetic expression, got {text!r}") from None
+        self._check(self._tree)
+
+    def _check(self, node: ast.AST) -> None:
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            self._check(node.left)
+            self._check(node.right)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            self._check(node.operand)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            pass
+        elif isinstance(node, ast.Name):
+            if node.id not in SUMMARY_KEYS and node.id not in MEASURES:
+                known = ", ".join((*SUMMARY_KEYS, *MEASURES))
+                raise ValueError(f"unknown figure {node.id!r}; expected one of: {known}")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "daily"
+            and len(node.args) == 2
+            and not node.keywords
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, int)
+            and node.args[1].value >= 0
+        ):
+            pass
+        else:
+            raise ValueError(
+                f"expected numbers, figure names, + - * / and daily('column', day) in "
+                f"{self.text!r}, got {ast.unparse(node)!r}"
+            )
+
+    def evaluate(self, result: RunResult) -> float:
+        return float(self._eval(self._tree, result))
+
+    def _eval(self, node: ast.AST, result: RunResult) -> float:
+        if isinstance(node, ast.BinOp):
+            return _OPS[type(node.op)](
+                self._eval(node.left, result), self._eval(node.right, result)
+            )
+        if isinstance(node, ast.UnaryOp):
+            return -self._eval(node.operand, result)
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            if node.id in MEASURES:
+                return MEASURES[node.id](result)
+            value = result.summary.get(node.id)
+            return math.nan if value is None else float(value)
+        column, day = node.args[0].value, node.args[1].value  # type: ignore[attr-defined]
+        daily = result.daily
+        if column not in daily.columns:
+            raise KeyError(f"daily table has no column {column!r}")
+        if day >= len(daily):
+            return math.nan
+        value = daily[column].iloc[day]
+        return math.nan if value is None else float(value)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    id: str
+    site: str
+    name: str
+    expression: Expression
+    evidence: str
+    source: str
+    reason: str
+    low: float | None = None
+    high: float | None = None
+    every_run: bool = False
+    than: str | None = None
+    gate: bool = True
+
+    @property
+    def is_order(self) -> bool:
+        return self.than is not None
+
+    def tolerance(self) -> str:
+        """The pass rule in a few characters."""
+        if self.is_order:
+            return f"CI of {self.site}-{self.than} > 0"
+        if self.low is not None and self.high is not None:
+            same = self.low == self.high
+            rule = f"= {self.low:g}" if same else f"{self.low:g} to {self.high:g}"
+        elif self.low is not None:
+            rule = f">= {self.low:g}"
+        else:
+            rule = f"<= {self.high:g}"
+        return rule + (", every run" if self.every_run else "")
+
+    def in_band(self, value: float) -> bool:
+        if math.isnan(value):
+            return False
+        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
+
+
+@dataclass(frozen=True)
+class PatternSet:
+    path: Path
+    sites: dict[str, Path]
+    patterns: tuple[Pattern, ...]
+
+    def for_site(self, site: str) -> list[Pattern]:
+        """Patterns that read runs of ``site`` (orderings included)."""
+        return [p for p in self.patterns if site in (p.site, p.than)]
+
+
+_REQUIRED = ("id", "site", "name", "expression", "evidence", "source", "reason")
+_OPTIONAL = ("low", "high", "every_run", "than", "gate")
+
+
+def load_patterns(path: str | Path = DEFAULT_PATTERNS) -> PatternSet:
+    """Read and check a pattern file; errors name the file, the pattern and the key."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(str(path), None, "file not found") from None
+    except (UnicodeDecodeError, IsADirectoryError):
+        raise ScenarioError(str(path), None, "expected a UTF-8 TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), None, f"malformed TOML: {exc}") from None
+    unknown = set(data) - {"sites", "pattern"}
+    if unknown:
+        raise ScenarioError(str(path), sorted(unknown)[0], "unknown key; expected sites, pattern")
+    sites = data.get("sites")
+    if not isinstance(sites, dict) or not sites:
+        raise ScenarioError(str(path), "sites", "expected a table of site = scenario file")
+    site_paths = {}
+    for name, file in sites.items():
+        if not isinstance(file, str):
+            raise ScenarioError(str(path), f"sites.{name}", "expected a file name in quotes")
+        site_paths[name] = path.parent / file
+    raw = data.get("pattern")
+    if not isinstance(raw, list) or not raw:
+        raise ScenarioError(str(path), "pattern", "expected one or more [[pattern]] tables")
+    patterns, seen = [], set()
+    for i, entry in enumerate(raw):
+        patterns.append(_pattern(entry, f"pattern[{i}]", str(path), site_paths))
+        if patterns[-1].id in seen:
+            raise ScenarioError(str(path), f"pattern[{i}].id", f"duplicate id {entry['id']!r}")
+        seen.add(patterns[-1].id)
+    return PatternSet(path, site_paths, tuple(patterns))
+
+
+def _pattern(entry: dict[str, Any], where: str, source: str, sites: dict[str, Path]) -> Pattern:
+    for key in entry:
+        if key not in _REQUIRED and key not in _OPTIONAL:
+            raise ScenarioError(source, f"{where}.{key}", "unknown key")
+    for key in _REQUIRED:
+        if not isinstance(entry.get(key), str) or not entry[key]:
+            raise ScenarioError(source, f"{where}.{key}", "expected text in quotes")
+    where = f"pattern {entry['id']!r}"
+    for key in ("site", "than"):
+        if key in entry and entry[key] not in sites:
+            raise ScenarioError(
+                source, f"{where}.{key}", f"expected one of the sites {sorted(sites)}"
+            )
+    for key in ("low", "high"):
+        value = entry.get(key)
+        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+            raise ScenarioError(source, f"{where}.{key}", f"expected a number, got {value!r}")
+    for key in ("every_run", "gate"):
+        if key in entry and not isinstance(entry[key], bool):
+            raise ScenarioError(source, f"{where}.{key}", "expected true or false")
+    has_band = "low" in entry or "high" in entry
+    if "than" in entry and has_band:
+        raise ScenarioError(source, where, "expected either than (an ordering) or low/high")
+    if "than" not in entry and not has_band:
+        raise ScenarioError(source, where, "expected low and/or high, or than")
+    if has_band and entry.get("low", -math.inf) > entry.get("high", math.inf):
+        raise ScenarioError(source, f"{where}.low", "expected low <= high")
+    try:
+        expression = Expression(entry["expression"])
+    except ValueError as exc:
+        raise ScenarioError(source, f"{where}.expression", str(exc)) from None
+    return Pattern(
+        id=entry["id"],
+        site=entry["site"],
+        name=entry["name"],
+        expression=expression,
+        evidence=entry["evidence"],
+        source=entry["source"],
+        reason=entry["reason"],
+        low=entry.get("low"),
+        high=entry.get("high"),
+        every_run=entry.get("every_run", False),
+        than=entry.get("than"),
+        gate=entry.get("gate", True),
+    )
