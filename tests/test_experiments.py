@@ -447,3 +447,24 @@ samples = 4
     assert table.loc["stories.per_day", "mu_star"] > 20
     assert (out / "figures" / "sensitivity_morris.png").exists()
     assert "## Sensitivity (Morris)" in (out / "report.md").read_text()
+
+
+def test_factorial_sweep_with_progress_bar(tmp_path, capsys):
+    text = TINY.replace("replications = 3", "replications = 2").replace(
+        'kind = "compare"',
+        'kind = "factorial"\n[design.factors]\n"cast.alerts_per_story" = [1, 3]\n'
+        '"staff_time.hours_per_week" = { low = 0.5, high = 2, num = 2, scale = "log" }',
+    )
+    path = write(tmp_path, text)
+    out = tmp_path / "out"
+    assert main(["experiment", str(path), "--out", str(out), "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "tiny" in captured.err and "16/16" in captured.err  # the progress bar
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 4 * 2 * 2
+    assert sorted(runs["staff_time.hours_per_week"].unique()) == [0.5, 2.0]
+    assert runs["cast.alerts_per_story"].dtype == "int64"
+    summary = pd.read_csv(out / "tables" / "summary.csv")
+    assert len(summary) == 4 * 2 * 3  # points x scenarios x outcomes
+    assert (out / "figures" / "sweep.png").exists()
+    assert "figures/sweep.png" in (out / "report.md").read_text()
