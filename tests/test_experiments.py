@@ -174,6 +174,8 @@ def test_pool_and_dask_give_identical_results(serial_run, tmp_path):
         got_runs, got_daily = frames(result.out)
         pd.testing.assert_frame_equal(got_runs, want_runs)
         pd.testing.assert_frame_equal(got_daily, want_daily)
+        for name in ("runs.parquet", "daily.parquet"):
+            assert (result.out / name).read_bytes() == (serial.out / name).read_bytes()
     assert not (tmp_path / "dask" / ".dask-scratch").exists()
     # different seeds would differ: the equality above is not vacuous
     assert want_runs["reputation_end"].nunique() > 2
@@ -212,6 +214,8 @@ def test_resume_after_kill_loses_and_repeats_nothing(tmp_path):
     assert set(mtimes) == done_before  # parts written before the kill were kept as they were
     for got, want in zip(frames(out), frames(whole.out), strict=True):
         pd.testing.assert_frame_equal(got, want)
+    for name in ("runs.parquet", "daily.parquet"):  # the very same bytes, too
+        assert (out / name).read_bytes() == (whole.out / name).read_bytes()
 
     # a resume of a different experiment into the same directory is refused
     other = write(tmp_path, text.replace("base_seed = 11", "base_seed = 12"), "other.toml")
