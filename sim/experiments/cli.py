@@ -121,18 +121,29 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Write a temporary experiment file for the scenarios and run it."""
     import json
 
-    names = [Path(s).stem for s in args.scenarios]
+    from sim.scenario import load_scenario
+
+    seen: set[Path] = set()
     for s in args.scenarios:
-        if not Path(s).exists():
-            raise CurtainError(f"{s}: file not found")
+        if Path(s).resolve() in seen:
+            raise CurtainError(f"compare: {s} given twice; expected different scenario files")
+        seen.add(Path(s).resolve())
+    names = [Path(s).stem for s in args.scenarios]
+    labels = [load_scenario(s).name for s in args.scenarios]  # errors name the scenario file
+    if len(set(labels)) < len(labels):  # two scenarios of one name: tell them by their files
+        labels = [str(Path(s)) for s in args.scenarios]
     lines = [
         f"name = {json.dumps('compare_' + '_'.join(names))}",
         f"days = {args.days}",
         f"replications = {args.reps}",
         f"base_seed = {args.seed}",
     ]
-    for s in args.scenarios:
-        lines += ["[[scenarios]]", f"file = {json.dumps(str(Path(s).resolve()))}"]
+    for s, label in zip(args.scenarios, labels, strict=True):
+        lines += [
+            "[[scenarios]]",
+            f"file = {json.dumps(str(Path(s).resolve()))}",
+            f"label = {json.dumps(label)}",
+        ]
     lines += ["[design]", 'kind = "compare"']
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "compare.toml"
