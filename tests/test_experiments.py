@@ -420,6 +420,10 @@ def test_bad_flags_exit_2(tmp_path, capsys):
     assert "--workers" in capsys.readouterr().err
     assert main(["sensitivity", str(path), "--out", str(tmp_path / "o")]) == 2
     assert "design.kind: expected one of morris, sobol" in capsys.readouterr().err
+    site_b = str(SCENARIOS / "site_b.toml")
+    assert main(["compare", site_b, site_b, "--out", str(tmp_path / "c")]) == 2
+    assert "given twice" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists() and not (tmp_path / "c").exists()
 
 
 # ----------------------------------------------------------------------------- sensitivity
