@@ -50,7 +50,7 @@ ensure_venv() {
 case "${1:-}" in
   main)
     ensure_venv ""
-    exec .venv/bin/curtain run scenarios/site_c.toml --days 365 --seed 1 --out results/site_c-seed1
+    exec .venv/bin/curtain experiment experiments/compare_cultures.toml --out results/compare_cultures
     ;;
   test)
     ensure_venv "test"

@@ -4,4 +4,5 @@ import sys
 
 from sim.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # spawned worker processes (e.g. Dask's) import this module too
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Commands: ``curtain experiment``, ``curtain compare`` and ``curtain sensitivity``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from sim.cli import positive_days, seed
+from sim.errors import CurtainError
+
+
+def positive_count(text: str) -> int:
+    """argparse type for a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _execution_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=positive_count,
+        default=os.cpu_count() or 1,
+        help="worker processes (default: the CPU count; 1 runs serially)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on Dask distributed: a scheduler address (tcp://host:port), or 'local' for "
+        "a loopback LocalCluster of --workers processes",
+    )
+    parser.add_argument("--out", metavar="DIR", help="output directory (default: results/NAME)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted experiment in DIR: runs already written are kept",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, only the result")
+
+
+def register(sub) -> None:
+    exp = sub.add_parser(
+        "experiment",
+        help="run an experiment file: replicated comparisons, sweeps; tidy results, report",
+    )
+    exp.add_argument("file", help="experiment TOML file, e.g. experiments/compare_cultures.toml")
+    _execution_flags(exp)
+    exp.set_defaults(handler=cmd_experiment)
+
+    cmp = sub.add_parser("compare", help="compare scenarios over replicated runs (a shortcut)")
+    cmp.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files")
+    cmp.add_argument("--reps", type=positive_count, default=20, help="replications (default 20)")
+    cmp.add_argument("--days", type=positive_days, default=365, help="days (default 365)")
+    cmp.add_argument("--seed", type=seed, default=1, help="base seed (default 1)")
+    _execution_flags(cmp)
+    cmp.set_defaults(handler=cmd_compare)
+
+    sens = sub.add_parser(
+        "sensitivity",
+        help="global sensitivity (SALib Morris or Sobol) of an experiment file's outcomes",
+    )
+    sens.add_argument("file", help="experiment TOML file with a morris or sobol design")
+    _execution_flags(sens)
+    sens.set_defaults(handler=cmd_sensitivity)
+
+
+def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> int:
+    from sim.experiments.engine import run_experiment
+    from sim.experiments.report import write_report
+    from sim.experiments.spec import load_experiment
+
+    experiment = load_experiment(args.file)
+    if require and experiment.spec.design.kind not in require:
+        raise CurtainError(
+            f"{args.file}: design.kind: expected one of {', '.join(require)} for "
+            f"`curtain sensitivity`, got {experiment.spec.design.kind!r}"
+        )
+    out = Path(args.out) if args.out else Path("results") / experiment.spec.name
+    if not args.quiet:
+        n = len(experiment.labels) * experiment.spec.replications
+        print(
+            f"{experiment.spec.name}: {experiment.spec.design.kind} design, "
+            f"{experiment.spec.replications} replications x {experiment.spec.days} days "
+            f"({n} runs per design point), "
+            + (
+                f"Dask {args.scheduler}"
+                if args.scheduler
+                else f"{args.workers} worker{'s' if args.workers > 1 else ''}"
+            ),
+            flush=True,
+        )
+    result = run_experiment(
+        experiment,
+        out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        progress=not args.quiet,
+    )
+    report = write_report(result)
+    counts = result.counts
+    failed = f", {counts['failed']} failed" if counts["failed"] else ""
+    print(
+        f"{counts['succeeded']} runs succeeded{failed} ({result.ran} of them run in "
+        f"{result.seconds:.1f} s, the rest earlier); results in {out}"
+        if result.ran < counts["total"]
+        else f"{counts['succeeded']} runs succeeded{failed} in {result.seconds:.1f} s; "
+        f"results in {out}"
+    )
+    print(f"report: {report}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Write a temporary experiment file for the scenarios and run it."""
+    import json
+
+    from sim.scenario import load_scenario
+
+    seen: set[Path] = set()
+    for s in args.scenarios:
+        if Path(s).resolve() in seen:
+            raise CurtainError(f"compare: {s} given twice; expected different scenario files")
+        seen.add(Path(s).resolve())
+    names = [Path(s).stem for s in args.scenarios]
+    labels = [load_scenario(s).name for s in args.scenarios]  # errors name the scenario file
+    if len(set(labels)) < len(labels):  # two scenarios of one name: tell them by their files
+        labels = [str(Path(s)) for s in args.scenarios]
+    lines = [
+        f"name = {json.dumps('compare_' + '_'.join(names))}",
+        f"days = {args.days}",
+        f"replications = {args.reps}",
+        f"base_seed = {args.seed}",
+    ]
+    for s, label in zip(args.scenarios, labels, strict=True):
+        lines += [
+            "[[scenarios]]",
+            f"file = {json.dumps(str(Path(s).resolve()))}",
+            f"label = {json.dumps(label)}",
+        ]
+    lines += ["[design]", 'kind = "compare"']
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "compare.toml"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        args.file = str(path)
+        return cmd_experiment(args)
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    return cmd_experiment(args, require=("morris", "sobol"))

@@ -1,0 +1,77 @@
+"""One run of one task: the work an executor sends to a process or a Dask worker.
+
+:func:`run_task` takes a task and its resolved scenario (a plain dict, so it travels to any
+worker), runs :func:`sim.runner.simulate`, and returns a :class:`Outcome`: the run's row of
+end-of-run outcomes (named as :func:`sim.metrics.summary` names them) and a compact per-day
+frame of the columns the figures need. The story and event tables are not built: an
+experiment keeps what it reports. Any exception inside the run is caught and returned as a
+failed outcome carrying the error, so one bad run never stops a sweep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments.design import Task
+from sim.experiments.outcomes import DAILY_COLUMNS, OUTCOMES
+
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+
+
+@dataclass
+class Outcome:
+    index: int
+    status: str
+    error: str | None
+    values: dict[str, Any]  # outcome name -> value (None when failed)
+    daily: pd.DataFrame | None  # day + DAILY_COLUMNS (None when failed)
+
+
+@lru_cache(maxsize=64)
+def _scenario(text: str):
+    import json
+
+    from sim.scenario import Scenario
+
+    return Scenario.model_validate(json.loads(text))
+
+
+def resolve(task: Task, scenario: dict[str, Any]):
+    """The scenario a task runs: its resolved scenario with the design point applied."""
+    import json
+
+    base = _scenario(json.dumps(scenario, sort_keys=True))
+    return base.with_overrides(task.params, source="design") if task.params else base
+
+
+def run_task(task: Task, scenario: dict[str, Any]) -> Outcome:
+    """Run one task; never raises for a failure inside the run."""
+    try:
+        return _run(task, scenario)
+    except Exception as exc:  # a failed run is recorded and the sweep goes on
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        return Outcome(task.index, FAILED, message, dict.fromkeys(OUTCOMES), None)
+
+
+def _run(task: Task, scenario: dict[str, Any]) -> Outcome:
+    from sim.metrics import daily_table, summary
+    from sim.runner import simulate
+
+    model = simulate(resolve(task, scenario), seed=task.seed, days=task.days)
+    daily = daily_table(model)
+    # summary() reads only the days to first response of the story table; build just that
+    stories = model.lifecycle.stories
+    first = np.array([s.first_response_day for s in stories], dtype=np.int64)
+    posted = np.array([s.day for s in stories], dtype=np.int64)
+    delays = pd.Series((first - posted)[first >= 0], dtype="float64")
+    lean = pd.DataFrame({"days_to_first_response": delays})
+    values = summary(model, daily, lean)
+    row = {name: values[name] for name in OUTCOMES}
+    kept = daily[["day", *DAILY_COLUMNS]].copy()
+    return Outcome(task.index, SUCCEEDED, None, row, kept)
