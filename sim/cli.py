@@ -70,7 +70,7 @@ def overrides(assignments: list[str] | None) -> dict[str, Any]:
 
 
 #: Modules whose ``register(subparsers)`` adds commands, in the order --help lists them.
-COMMAND_MODULES = ("sim.cli", "sim.validation.cli", "sim.dashboard.cli", "sim.experiments.cli")
+COMMAND_MODULES = ("sim.cli", "sim.experiments.cli", "sim.validation.cli", "sim.dashboard.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
