@@ -198,16 +198,16 @@ def test_resume_after_kill_loses_and_repeats_nothing(tmp_path):
     proc = subprocess.Popen([*cmd, "--workers", "2", "--quiet"], cwd=ROOT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if len(list((out / "parts").glob("run-*.parquet"))) >= 4 if out.exists() else False:
+        if len(list((out / "parts").glob("run-*.arrow"))) >= 4 if out.exists() else False:
             break
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     _no_process_left(str(out))
-    done_before = {p.name for p in (out / "parts").glob("run-*.parquet")}
+    done_before = {p.name for p in (out / "parts").glob("run-*.arrow")}
     assert 4 <= len(done_before) < 24, "the kill should fall mid-sweep"
     assert not (out / "runs.parquet").exists()
-    mtimes = {p.name: p.stat().st_mtime_ns for p in (out / "parts").glob("run-*.parquet")}
+    mtimes = {p.name: p.stat().st_mtime_ns for p in (out / "parts").glob("run-*.arrow")}
 
     result = run_experiment(path, out, workers=2, resume=True)
     assert result.ran == 24 - len(done_before)  # none repeated
@@ -231,7 +231,7 @@ def test_resume_of_a_finished_experiment_runs_nothing(serial_run, tmp_path):
     shutil.copytree(serial.out, out)
     # as if killed while the parts were being removed after consolidation
     (out / "parts").mkdir()
-    (out / "parts" / "run-0000000.parquet").write_bytes(b"left over")
+    (out / "parts" / "run-0000000.arrow").write_bytes(b"left over")
     result = run_experiment(path, out, workers=1, resume=True)
     assert result.ran == 0 and result.counts["succeeded"] == 6
     assert not (out / "parts").exists()

@@ -3,7 +3,9 @@
 :func:`run_task` takes a task and its resolved scenario (a plain dict, so it travels to any
 worker), runs :func:`sim.runner.simulate`, and returns a :class:`Outcome`: the run's row of
 end-of-run outcomes (named as :func:`sim.metrics.summary` names them) and a compact per-day
-frame of the columns the figures need. The story and event tables are not built: an
+frame of the columns the figures need, already encoded as the run's ``daily.parquet`` part
+where the run ran (so the process collecting results only writes bytes: with a pool or a
+cluster, the encoding is done in parallel too). The story and event tables are not built: an
 experiment keeps what it reports. Any exception inside the run is caught and returned as a
 failed outcome carrying the error, so one bad run never stops a sweep.
 """
@@ -16,9 +18,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sim.experiments.design import Task
 from sim.experiments.outcomes import DAILY_COLUMNS, OUTCOMES
+
+#: Columns naming the run at the front of every ``daily.parquet`` row.
+RUN_COLUMNS = ("run", "scenario", "point", "replication")
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
@@ -30,7 +36,17 @@ class Outcome:
     status: str
     error: str | None
     values: dict[str, Any]  # outcome name -> value (None when failed)
-    daily: pd.DataFrame | None  # day + DAILY_COLUMNS (None when failed)
+    daily_part: bytes | None  # RUN_COLUMNS + day + DAILY_COLUMNS, a part file (None when failed)
+
+    @property
+    def daily(self) -> pd.DataFrame | None:
+        """The run's per-day frame (day and DAILY_COLUMNS), decoded from its part."""
+        if self.daily_part is None:
+            return None
+        from sim.experiments.store import read_part
+
+        frame = read_part(self.daily_part).to_pandas()
+        return frame.drop(columns=list(RUN_COLUMNS))
 
 
 @lru_cache(maxsize=64)
@@ -73,5 +89,16 @@ def _run(task: Task, scenario: dict[str, Any]) -> Outcome:
     lean = pd.DataFrame({"days_to_first_response": delays})
     values = summary(model, daily, lean)
     row = {name: values[name] for name in OUTCOMES}
-    kept = daily[["day", *DAILY_COLUMNS]].copy()
-    return Outcome(task.index, SUCCEEDED, None, row, kept)
+    return Outcome(task.index, SUCCEEDED, None, row, _daily_part(task, daily))
+
+
+def _daily_part(task: Task, daily: pd.DataFrame) -> bytes:
+    kept = daily[["day", *DAILY_COLUMNS]]
+    front = pd.DataFrame(
+        dict(zip(RUN_COLUMNS, (task.index, task.label, task.point, task.replication), strict=True)),
+        index=kept.index,
+    )
+    table = pa.Table.from_pandas(pd.concat([front, kept], axis=1), preserve_index=False)
+    from sim.experiments.store import encode_part
+
+    return encode_part(table)
