@@ -65,8 +65,8 @@ class Cursor:
     def due(self, posted_on_or_before: int) -> list:
         """Stories not handed out before, posted on or before the given day."""
         stories, start = self.stories, self.position
-        end = start
-        while end < len(stories) and stories[end].day <= posted_on_or_before:
+        end, n = start, len(stories)
+        while end < n and stories[end].day <= posted_on_or_before:
             end += 1
         self.position = end
         return stories[start:end]

@@ -50,6 +50,8 @@ class Frontstage:
         self.culture = culture
         self.clock = clock
         self.rng = rng  # the model's random.Random (seeded with the model)
+        # Bound once: a story takes about ten uniform draws on its way through the rules.
+        self.uniform = rng.random
         self.cast = cast
         self.managers = managers
         self.lifecycle = lifecycle
@@ -90,7 +92,7 @@ class Frontstage:
         story, attempt = arg
         if story.n_responses:
             return
-        for staff in self.culture.cast.candidates(self.cast, story.service, self.rng.random()):
+        for staff in self.culture.cast.candidates(self.cast, story.service, self.uniform()):
             if self.consider(staff, story):
                 return
         cast = self.culture.scenario.cast
@@ -105,26 +107,26 @@ class Frontstage:
             hours = times.central_hours_per_week
         else:
             hours = times.hours_per_week
-        return self.culture.staff_time.weekly_hours(self.rng.random(), hours)
+        return self.culture.staff_time.weekly_hours(self.uniform(), hours)
 
     def consider(self, staff, story, nudge: float = 0.0, followup: bool = False) -> bool:
         """One staff member considers one story; True if they answered it."""
         culture = self.culture
-        rules = culture.scenario.confidence
-        effort = culture.scenario.effort
+        rules = culture.confidence
+        effort = culture.effort
         day = self.clock.day
         hours = staff.hours_available(day // 7, self._refill)
         if hours < effort.hours_generic:  # no time this week for even the quickest reply
             self.lifecycle.pass_over(story, staff, NO_TIME, day)
             return False
         expectation = culture.expectation[staff.role] + self.pressure + nudge
-        if not staff.takes_up(expectation, self.rng.random()):
+        if not staff.takes_up(expectation, self.uniform()):
             self.lifecycle.pass_over(story, staff, NOT_ENGAGED, day)
             return False
 
         script = culture.scripting
         wings = self.cast.wings(staff)
-        if story.hostility >= rules.hostile_at and script.exposes and not (wings or culture.cue):
+        if culture.stage_fright and not wings and story.hostility >= rules.hostile_at:
             staff.shaken(rules)
         effective = staff.confidence + culture.cue + (rules.wings_support if wings else 0.0)
         needs_bespoke = culture.bespoke_threshold + rules.threshold_per_hostility * story.hostility
@@ -139,47 +141,40 @@ class Frontstage:
             if staff.service != story.service and story.conversational_day < 0:
                 cost += effort.hours_liaison
             if hours < cost:
-                if script.when_short_of_time(self.rng.random()):
+                if script.when_short_of_time(self.uniform()):
                     response_type, cost = GENERIC, effort.hours_generic
                 else:
                     self.lifecycle.pass_over(story, staff, NO_TIME, day)
                     return False
-        self.reply(story, staff, response_type, cost, wings, followup)
+        self.reply(story, staff, response_type, cost, wings, followup, day)
         return True
 
-    def reply(self, story, staff, response_type, hours, wings, followup) -> None:
+    def reply(self, story, staff, response_type, hours, wings, followup, day) -> None:
         culture = self.culture
-        scenario = culture.scenario
-        day = self.clock.day
+        lifecycle = self.lifecycle
         staff.spend(hours)
-        self.lifecycle.answer(story, staff, response_type, culture.identification.named, hours, day)
-        if response_type == CONVERSATIONAL:
-            staff.practise(scenario.confidence, wings)
+        lifecycle.answer(story, staff, response_type, culture.named, hours, day)
+        conversational = response_type == CONVERSATIONAL
+        if conversational:
+            staff.practise(culture.confidence, wings)
 
         if story.redirect_day < 0 and culture.redirects[story.negative]:
-            self.lifecycle.offer_redirect(story, staff, day)
-            accepted = story.author.accepts_redirect(scenario.patients, self.rng.random())
-            self.lifecycle.decide_redirect(story, accepted, day)
+            lifecycle.offer_redirect(story, staff, day)
+            accepted = story.author.accepts_redirect(culture.patients, self.uniform())
+            lifecycle.decide_redirect(story, accepted, day)
             if accepted and story.actionable:
                 self.backstage.receive(story, ROUTE_OFFLINE)
-        elif (
-            response_type == CONVERSATIONAL
-            and story.public
-            and story.actionable
-            and story.route == 0
-        ):
+        elif conversational and story.public and story.actionable and story.route == 0:
             self.backstage.receive(story, ROUTE_PUBLIC)
 
         if followup:
             return
-        if response_type == CONVERSATIONAL:
-            if story.author.replies(scenario.patients, self.rng.random()):
+        if conversational:
+            if story.author.replies(culture.patients, self.uniform()):
                 self.agenda.at(day + 1, self.patient_reply, story)
-            if self.rng.random() < scenario.cast.p_colleague_adds:
+            if self.uniform() < culture.scenario.cast.p_colleague_adds:
                 self.agenda.at(self._later(), self.colleague_adds, story)
-        if response_type in culture.challengeable and culture.challenge.challenges(
-            self.rng.random()
-        ):
+        if response_type in culture.challengeable and culture.challenge.challenges(self.uniform()):
             self.agenda.at(self._later(), self.challenge, (story, staff))
 
     # ------------------------------------------------------------------ rule 6
@@ -195,7 +190,7 @@ class Frontstage:
         pool = self.cast.central or self.cast.members
         if len(pool) < 2 and (not pool or pool[0] is story.last_responder):
             return
-        i = int(self.rng.random() * len(pool))
+        i = int(self.uniform() * len(pool))
         if pool[i] is story.last_responder:
             i = (i + 1) % len(pool)
         self.consider(pool[i], story, followup=True)
@@ -214,9 +209,9 @@ class Frontstage:
         rules = self.culture.scenario.escalation
         manager = self.managers[story.service]
         self.lifecycle.remind(story, manager, self.clock.day)
-        if self.rng.random() < rules.p_manager_steps_in and self.consider(manager, story, 1.0):
+        if self.uniform() < rules.p_manager_steps_in and self.consider(manager, story, 1.0):
             return
-        for staff in self.culture.cast.candidates(self.cast, story.service, self.rng.random()):
+        for staff in self.culture.cast.candidates(self.cast, story.service, self.uniform()):
             if self.consider(staff, story, nudge=1.0):
                 return
         if story.reminders < rules.max_reminders:
@@ -246,7 +241,7 @@ class Frontstage:
         author = story.author
         day = self.clock.day
         involved, again = author.reflect(
-            rules, story.best_type, story.redirect_day >= 0, self.rng.random(), self.rng.random()
+            rules, story.best_type, story.redirect_day >= 0, self.uniform(), self.uniform()
         )
         self.lifecycle.patient_judges(story, author.willingness, day)
         if involved:

@@ -51,6 +51,14 @@ class Culture:
             setattr(self, lever, REGISTRIES[lever].build(getattr(scenario, lever)))
         # Derived once per culture rather than once per consideration of a story.
         self.cue = self.scripting.cue
+        # Hostile stories shake a responder without a colleague on the wings only where the
+        # script exposes them and lends no cue (see the frontstage's rule 3).
+        self.stage_fright = self.scripting.exposes and not self.cue
+        self.named = self.identification.named
+        # The rule sections the frontstage reads for every story it considers.
+        self.confidence = scenario.confidence
+        self.effort = scenario.effort
+        self.patients = scenario.patients
         self.redirects = (self.staging.redirects(False), self.staging.redirects(True))
         self.expectation = {role: self.leadership.expectation(role) for role in ROLES}
         self.bespoke_threshold = (
@@ -236,6 +244,8 @@ class CurtainModel(mesa.Model):
         patients = scenario.patients
         motives = patients.motive_shares
         first, second = motives.other_patients, motives.other_patients + motives.staff
+        p_anonymity = patients.share_valuing_anonymity
+        willingness = patients.willingness_initial
         n_services = len(self.services)
         for _, _, u_service, u_motive, u_anonymity in draws[n_returning:]:
             motive = 0 if u_motive < first else (1 if u_motive < second else 2)
@@ -244,30 +254,34 @@ class CurtainModel(mesa.Model):
                     self,
                     int(u_service * n_services),
                     motive,
-                    u_anonymity < patients.share_valuing_anonymity,
-                    patients.willingness_initial,
+                    u_anonymity < p_anonymity,
+                    willingness,
                 )
             )
 
         quality = self.services.quality
         p_actionable_positive = scenario.stories.p_actionable_positive
-        for i, author in enumerate(authors):
-            u_negative, u_actionable = draws[i][0], draws[i][1]
-            negative = u_negative < 1.0 - quality[author.service]
+        # Bound once: the loop below runs for every story of the year.
+        post, story_posted = self.lifecycle.post, self.frontstage.story_posted
+        first_id = self._next_story
+        self._next_story = first_id + n
+        for i, (author, draw, story_hostility, delay) in enumerate(
+            zip(authors, draws, hostility, delays, strict=True)
+        ):
+            negative = draw[0] < 1.0 - quality[author.service]
             story = Story(
-                self._next_story,
+                first_id + i,
                 day,
                 author.service,
                 negative,
-                hostility[i] if negative else 0.0,
-                negative or u_actionable < p_actionable_positive,
+                story_hostility if negative else 0.0,
+                negative or draw[1] < p_actionable_positive,
                 author,
-                repeat=i < n_returning,
+                i < n_returning,
             )
-            self._next_story += 1
             author.stories_posted += 1
-            self.lifecycle.post(story, day)
-            self.frontstage.story_posted(story, delays[i])
+            post(story, day)
+            story_posted(story, delay)
 
     def _hostility(self, n: int) -> np.ndarray:
         rules = self.culture.scenario.stories

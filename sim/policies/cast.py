@@ -8,17 +8,17 @@ value." Site B: "suggestions to include patient experience representatives were 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sim.policies.registry import CAST
 
 
-def _rotation(members: Sequence[Any], k: int, u: float) -> list[Any]:
+def _rotation(members: list[Any], k: int, u: float) -> list[Any]:
     """Up to ``k`` distinct members, starting at a uniformly drawn position.
 
     Member lists are kept in random order, so a rotation from a random start is a random
-    choice without the cost of sampling.
+    choice without the cost of sampling. The members are a list (a slice is already a new
+    list: no further copy is needed).
     """
     n = len(members)
     if n <= k:
@@ -26,8 +26,8 @@ def _rotation(members: Sequence[Any], k: int, u: float) -> list[Any]:
     start = int(u * n)
     end = start + k
     if end <= n:
-        return list(members[start:end])
-    return list(members[start:]) + list(members[: end - n])
+        return members[start:end]
+    return members[start:] + members[: end - n]
 
 
 class CastPolicy:
