@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,28 +29,26 @@ class _Parser(argparse.ArgumentParser):
         raise CurtainError(f"{self.prog}: {message} (see --help)")
 
 
-def positive_days(text: str) -> int:
-    """argparse type for a positive number of days."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive whole number of days, got {text!r}"
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number of days, got {value}")
-    return value
+def whole_number(minimum: int, expected: str | None = None) -> Callable[[str], int]:
+    """An argparse type for a whole number >= ``minimum`` (``expected`` words the error)."""
+    expected = expected or f"a whole number >= {minimum}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
+        return value
+
+    return parse
 
 
-def seed(text: str) -> int:
-    """argparse type for a seed (a whole number >= 0)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
+#: argparse types shared by the commands.
+positive_days = whole_number(1, "a positive whole number of days")
+seed = whole_number(0)
+positive_count = whole_number(1)
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:

@@ -167,7 +167,7 @@ def _day(page) -> int:
 
 
 def _wait_day(page, day: int) -> None:
-    """Wait until the day, every stage and every chart show ``day`` days simulated.
+    """Wait until the day, every stage, chart and backstage show ``day`` days simulated.
 
     Widgets update one message at a time, so the day label alone may run ahead of the rest.
     """
@@ -176,7 +176,10 @@ def _wait_day(page, day: int) -> None:
         """(day) => {
             const cards = [...document.querySelectorAll('.culture-main, .culture-compare')];
             return cards.length > 0 && cards.every(card =>
-                card.querySelector(`svg[data-chart="response_rate"][data-days="${day}"]`) &&
+                card.querySelectorAll('svg[data-chart]').length > 0 &&
+                [...card.querySelectorAll('svg[data-chart]')].every(
+                    svg => svg.dataset.days === String(day)) &&
+                card.querySelector(`.curtain-counts[data-days="${day}"]`) &&
                 card.querySelector('.stage').textContent.includes(
                     day === 0 ? 'no stories yet' : `on day ${day - 1};`));
         }""",
@@ -255,6 +258,10 @@ def test_a_lever_flipped_mid_run_changes_the_stage_and_the_charts(browser_page):
     replies = [r.split(" · ")[:2] for r in main.locator(".curtain-reply").all_inner_texts()]
     since = [kind for day, kind in replies if int(day.removeprefix("day ")) >= 7]
     assert since and set(since) == {"generic"}  # templates from the day the lever flipped
+    page.wait_for_function(
+        "() => document.querySelector('.culture-main .interventions')"
+        "?.textContent.includes('generic_templates')"
+    )
     assert main.locator(".interventions").inner_text().count("generic_templates") == 1
     main_mix = main.locator('svg[data-chart="response_mix"]').inner_html()
     assert main_mix != compare.locator('svg[data-chart="response_mix"]').inner_html()

@@ -87,7 +87,7 @@ def stage_html(culture: Culture) -> str:
 def backstage_html(culture: Culture) -> str:
     data = backstage_records(culture)
     counts = data["counts"]
-    parts = ['<div class="curtain-counts">']
+    parts = [f'<div class="curtain-counts" data-days="{culture.day}">']
     for key, label in (
         ("issues_backstage", "issues taken up"),
         ("changes_planned", "changes planned (not yet made)"),

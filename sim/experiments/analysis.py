@@ -88,9 +88,9 @@ def welch(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
         half = stats.t.ppf(0.975, df) * np.sqrt(se2)
         out["ci_low"], out["ci_high"] = float(diff - half), float(diff + half)
         out["p"] = float(2 * stats.t.sf(abs(diff) / np.sqrt(se2), df))
-    elif diff == 0:
-        out["ci_low"] = out["ci_high"] = 0.0
-        out["p"] = 1.0
+    else:  # no spread in either group: the difference is known exactly
+        out["ci_low"] = out["ci_high"] = float(diff)
+        out["p"] = 1.0 if diff == 0 else 0.0
     if pooled > 0:
         j = 1 - 3 / (4 * (n1 + n2) - 9)
         out["hedges_g"] = float(j * diff / pooled)

@@ -7,19 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from sim.cli import positive_days, seed
+from sim.cli import positive_count, positive_days, seed
 from sim.errors import CurtainError
-
-
-def positive_count(text: str) -> int:
-    """argparse type for a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
 
 
 def _execution_flags(parser: argparse.ArgumentParser) -> None:

@@ -4,30 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from sim.cli import positive_days, seed
+from sim.cli import positive_count, positive_days, seed, whole_number
 
-
-def positive_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
-
-
-def runs(text: str) -> int:
-    """argparse type for --reps: a confidence interval needs at least two runs."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 2, got {text!r}") from None
-    if value < 2:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number >= 2 (a confidence interval needs two runs), got {value}"
-        )
-    return value
+#: --reps: a confidence interval needs at least two runs.
+runs = whole_number(2, "a whole number >= 2 (a confidence interval needs two runs)")
 
 
 def register(sub) -> None:

@@ -74,36 +74,30 @@ def replicate(
 
 
 def mean_ci(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% t interval; the interval is NaN with fewer than two runs."""
-    from scipy import stats
+    """Mean and 95% t interval (the experiment engine's); NaN when a run read NaN.
+
+    A NaN figure means a pattern read past the end of a run, so the pattern cannot pass;
+    the interval is NaN with fewer than two runs.
+    """
+    from sim.experiments.analysis import mean_ci as engine_mean_ci
 
     values = np.asarray(values, dtype=float)
-    n = len(values)
-    if n == 0 or np.isnan(values).any():
+    if len(values) == 0 or np.isnan(values).any():
         return math.nan, math.nan, math.nan
-    mean = float(values.mean())
-    if n < 2:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half
+    _, mean, _, lo, hi = engine_mean_ci(values)
+    return mean, lo, hi
 
 
 def difference_ci(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    """mean(x) - mean(y) with a 95% Welch interval (Welch-Satterthwaite degrees of freedom)."""
-    from scipy import stats
+    """mean(x) - mean(y) with the engine's 95% Welch interval; NaN as in :func:`mean_ci`."""
+    from sim.experiments.analysis import welch
 
     x, y = np.asarray(x, float), np.asarray(y, float)
-    if len(x) < 2 or len(y) < 2 or np.isnan(x).any() or np.isnan(y).any():
-        d = float(x.mean() - y.mean()) if len(x) and len(y) else math.nan
+    d = float(x.mean() - y.mean()) if len(x) and len(y) else math.nan
+    if np.isnan(x).any() or np.isnan(y).any():
         return d, math.nan, math.nan
-    d = float(x.mean() - y.mean())
-    vx, vy = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
-    se = math.sqrt(vx + vy)
-    if se == 0:
-        return d, d, d
-    dof = (vx + vy) ** 2 / (vx**2 / (len(x) - 1) + vy**2 / (len(y) - 1))
-    half = float(stats.t.ppf(0.975, dof) * se)
-    return d, d - half, d + half
+    w = welch(y, x)  # the engine's difference is b - a
+    return d, w["ci_low"], w["ci_high"]
 
 
 @dataclass
