@@ -519,7 +519,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     return _validate(data, provenance, source)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as a dict; a missing, unreadable or malformed file is a one-line error."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -539,7 +540,7 @@ def _resolve(path: Path, provenance: dict[str, str], chain: tuple[Path, ...]) ->
     if resolved in chain:
         names = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError(str(path), "extends", f"expected a chain without loops, got {names}")
-    data = _read_toml(path)
+    data = read_toml(path)
     parent_name = data.pop("extends", None)
     inherit = data.pop("inherit_interventions", True)
     if not isinstance(inherit, bool):

@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -49,7 +48,7 @@ from pydantic import (
 
 from sim.errors import ScenarioError
 from sim.experiments.outcomes import DEFAULT_OUTCOMES, OUTCOMES
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, load_scenario, read_toml
 
 DESIGNS = ("compare", "factorial", "lhs", "sobol", "morris")
 
@@ -201,18 +200,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     """Read, validate and resolve an experiment file (scenarios and design ranges included)."""
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(source, None, "file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(source, None, "expected a TOML file, got a directory") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(source, None, "expected UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, None, f"malformed TOML: {exc}") from None
+    data = read_toml(path)
     try:
         spec = Experiment.model_validate(data)
     except ValidationError as exc:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,20 +71,13 @@ _KEYS = {"scenario", "site", "patterns", "output", "samples", "reps", "seed", "d
 
 def load_calibration(path: str | Path) -> Calibration:
     """Read a calibration file; one-line errors name the file and the key."""
-    from sim.scenario import load_scenario, schema_fields
+    from sim.scenario import load_scenario, read_toml, schema_fields
     from sim.validation.patterns import DEFAULT_PATTERNS
     from sim.validation.provenance import label, value_note
 
     path = Path(path)
     src = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(src, None, "file not found") from None
-    except (UnicodeDecodeError, IsADirectoryError):
-        raise ScenarioError(src, None, "expected a UTF-8 TOML file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(src, None, f"malformed TOML: {exc}") from None
+    data = read_toml(path)
     for key in data:
         if key not in _KEYS:
             raise ScenarioError(src, key, f"unknown key; expected one of {sorted(_KEYS)}")

@@ -13,12 +13,12 @@ from __future__ import annotations
 import ast
 import math
 import operator
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import ScenarioError
+from sim.scenario import read_toml
 from sim.validation.measures import MEASURES
 
 if TYPE_CHECKING:
@@ -188,14 +188,7 @@ _OPTIONAL = ("low", "high", "every_run", "than", "gate")
 def load_patterns(path: str | Path = DEFAULT_PATTERNS) -> PatternSet:
     """Read and check a pattern file; errors name the file, the pattern and the key."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(str(path), None, "file not found") from None
-    except (UnicodeDecodeError, IsADirectoryError):
-        raise ScenarioError(str(path), None, "expected a UTF-8 TOML file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), None, f"malformed TOML: {exc}") from None
+    data = read_toml(path)
     unknown = set(data) - {"sites", "pattern"}
     if unknown:
         raise ScenarioError(str(path), sorted(unknown)[0], "unknown key; expected sites, pattern")
