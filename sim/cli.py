@@ -29,8 +29,11 @@ class _Parser(argparse.ArgumentParser):
         raise CurtainError(f"{self.prog}: {message} (see --help)")
 
 
-def whole_number(minimum: int, expected: str | None = None) -> Callable[[str], int]:
-    """An argparse type for a whole number >= ``minimum`` (``expected`` words the error)."""
+def whole_number(
+    minimum: int, expected: str | None = None, maximum: int | None = None
+) -> Callable[[str], int]:
+    """An argparse type for a whole number from ``minimum`` (to ``maximum``, if given);
+    ``expected`` words the error."""
     expected = expected or f"a whole number >= {minimum}"
 
     def parse(text: str) -> int:
@@ -38,7 +41,7 @@ def whole_number(minimum: int, expected: str | None = None) -> Callable[[str], i
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-        if value < minimum:
+        if value < minimum or (maximum is not None and value > maximum):
             raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
         return value
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli import seed
+from sim.cli import seed, whole_number
 
 DEFAULT_SCENARIO = "scenarios/site_a.toml"  # here, or else in Curtain's own folder
 PROJECT_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -13,15 +13,8 @@ DEFAULT_COMPARE = "site_c.toml"  # beside the scenario, if that folder has it
 DEFAULT_PORT = 8765
 
 
-def port(text: str) -> int:
-    """argparse type for a TCP port (1-65535)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {value}")
-    return value
+#: argparse type for a TCP port.
+port = whole_number(1, "a port number from 1 to 65535", maximum=65535)
 
 
 def register(sub) -> None:
