@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import mesa
 
-from sim.story import CONVERSATIONAL, GENERIC, NONE
+from sim.story import CONVERSATIONAL, GENERIC, NONE, RESPONSE_TYPES
 
 MOTIVES = ("other_patients", "staff", "service")
 
@@ -201,4 +201,4 @@ ROLE_CLASSES = {
     "communications": CommunicationsStaff,
 }
 ROLES = (*ROLE_CLASSES, "manager")
-RESPONSE_LABELS = {NONE: "none", GENERIC: "generic", CONVERSATIONAL: "conversational"}
+RESPONSE_LABELS = dict(enumerate(RESPONSE_TYPES))

@@ -139,6 +139,7 @@ SUMMARY_ROWS = (
     ("stories", "stories posted", "{:,}"),
     ("response_rate", "response rate (any reply)", "{:.1%}"),
     ("share_generic", "  answered generically", "{:.1%}"),
+    ("share_personalised", "  answered with a personalised reply", "{:.1%}"),
     ("share_conversational", "  answered conversationally", "{:.1%}"),
     ("responses_per_story", "responses per answered story", "{:.2f}"),
     ("median_days_to_first_response", "median days to first reply", "{:.1f}"),

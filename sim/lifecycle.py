@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.story import CONVERSATIONAL, GENERIC, ROUTE_PUBLIC, Story
+from sim.story import CONVERSATIONAL, GENERIC, PERSONALISED, ROUTE_PUBLIC, Story
 
 if TYPE_CHECKING:
     from sim.audience import Audience
@@ -83,6 +83,7 @@ class Lifecycle:
         self.audience.add(story, day)
 
     def pass_over(self, story: Story, staff, reason: int, day: int) -> None:
+        story.pass_reason = reason
         self.ledger.append((day, PASSED_OVER, story.id, staff.unique_id, reason, 0.0))
 
     def answer(
@@ -102,6 +103,8 @@ class Lifecycle:
             story.best_type = response_type
         if response_type == CONVERSATIONAL and story.conversational_day < 0:
             story.conversational_day = day
+        elif response_type == PERSONALISED and story.personalised_day < 0:
+            story.personalised_day = day
         story.last_responder = staff
         self.ledger.append((day, ANSWERED, story.id, staff.unique_id, response_type, hours))
         self.audience.restage(story, best_type_before)

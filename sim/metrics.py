@@ -11,8 +11,9 @@ Definitions (all "as of the end of day t"):
 - ``response_rate``: stories answered at least once / stories posted.
 - ``response_rate_30d``: of the stories posted in the last 30 days, the share answered so far
   (a "recent" rate, as a platform's page might show it).
-- ``share_none`` / ``share_generic`` / ``share_conversational``: share of all stories posted
-  whose most engaged reply so far is none / generic / conversational.
+- ``share_none`` / ``share_generic`` / ``share_personalised`` / ``share_conversational``: share
+  of all stories posted whose most engaged reply so far is none / generic / personalised /
+  conversational (see :data:`sim.story.RESPONSE_TYPES`).
 - ``responses_per_story``: staff responses / stories answered.
 - ``active_responders``: distinct staff who have answered at least once in the run;
   ``active_responders_30d``: distinct staff who answered in the last 30 days.
@@ -48,7 +49,7 @@ from sim.lifecycle import (
     REMINDER_SENT,
     TAKEN_BACKSTAGE,
 )
-from sim.story import CONVERSATIONAL, GENERIC, RESPONSE_TYPES, ROUTES
+from sim.story import CONVERSATIONAL, GENERIC, PERSONALISED, RESPONSE_TYPES, ROUTES
 
 if TYPE_CHECKING:
     from sim.model import CurtainModel
@@ -286,6 +287,13 @@ def daily_table(model: CurtainModel) -> pd.DataFrame:
     negative_posted = _count_by_day(posted_day[negative], n)
     answered_total = np.cumsum(_count_by_day(first, n))
     conversational_total = np.cumsum(_count_by_day(conv, n))
+    pers = np.array([s.personalised_day for s in stories], dtype=np.int64)
+    # Personalised is a story's best type from its personalised day until (if ever) a
+    # conversational reply: count the starts, less those already overtaken.
+    overtaken = (pers >= 0) & (conv >= 0)
+    personalised_total = np.cumsum(_count_by_day(pers, n)) - np.cumsum(
+        _count_by_day(np.maximum(pers, conv)[overtaken], n)
+    )
 
     answers = ev == ANSWERED
     responses = _count_by_day(day[answers], n)
@@ -305,10 +313,14 @@ def daily_table(model: CurtainModel) -> pd.DataFrame:
             "response_rate": _ratio(answered_total, stories_total),
             "response_rate_30d": _recent_response_rate(posted_day, first, n, 30),
             "share_none": _ratio(stories_total - answered_total, stories_total),
-            "share_generic": _ratio(answered_total - conversational_total, stories_total),
+            "share_generic": _ratio(
+                answered_total - conversational_total - personalised_total, stories_total
+            ),
+            "share_personalised": _ratio(personalised_total, stories_total),
             "share_conversational": _ratio(conversational_total, stories_total),
             "responses": responses,
             "generic_responses": _count_by_day(day[answers][resp_type == GENERIC], n),
+            "personalised_responses": _count_by_day(day[answers][resp_type == PERSONALISED], n),
             "conversational_responses": _count_by_day(day[answers][resp_type == CONVERSATIONAL], n),
             "responses_per_story": _ratio(responses_total, answered_total),
             "mean_days_to_first_response": _ratio(first_delay, first_count),
@@ -402,6 +414,7 @@ def summary(model: CurtainModel, daily: pd.DataFrame, stories: pd.DataFrame) -> 
         "response_rate": end("response_rate"),
         "share_none": end("share_none"),
         "share_generic": end("share_generic"),
+        "share_personalised": end("share_personalised"),
         "share_conversational": end("share_conversational"),
         "responses": int(daily["responses"].sum()) if len(daily) else 0,
         "responses_per_story": end("responses_per_story"),

@@ -18,6 +18,7 @@ ROLE_WORDS = {
 }
 TYPE_WORDS = {
     "generic": "with a generic reply",
+    "personalised": "with a personalised reply (tailored, but not a conversation)",
     "conversational": "conversationally, in their own words",
 }
 

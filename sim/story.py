@@ -10,9 +10,11 @@ days from 0; -1 means "not (yet)".
 
 from __future__ import annotations
 
-# Response types, ordered by engagement.
-NONE, GENERIC, CONVERSATIONAL = 0, 1, 2
-RESPONSE_TYPES = ("none", "generic", "conversational")
+# Response types, ordered by engagement (Ramsey et al. 2019's typology, cited in Ramsey 2023,
+# Table 1): none; generic (a template); personalised (tailored to the story, but neither
+# telling its journey nor inviting a conversation); transparent, conversational.
+NONE, GENERIC, PERSONALISED, CONVERSATIONAL = 0, 1, 2, 3
+RESPONSE_TYPES = ("none", "generic", "personalised", "conversational")
 
 # Routes by which an issue reaches improvement work.
 ROUTE_PUBLIC, ROUTE_OFFLINE = 1, 2
@@ -40,6 +42,8 @@ class Story:
         "last_responder",
         "n_responses",
         "negative",
+        "pass_reason",
+        "personalised_day",
         "public",
         "redirect_accepted",
         "redirect_day",
@@ -74,6 +78,7 @@ class Story:
         self.first_type = NONE
         self.best_type = NONE
         self.conversational_day = -1
+        self.personalised_day = -1
         self.first_responder = None
         self.last_responder = None
         self.identified = False
@@ -86,6 +91,7 @@ class Story:
         self.change_made_day = -1
         self.dropped_day = -1
         self.reminders = 0
+        self.pass_reason = -1  # why staff last passed it over (lifecycle.PASS_REASONS), -1 none
         self.impression = 0.0
         self.views = 0
 

@@ -33,6 +33,7 @@ SUMMARY_KEYS = (
     "response_rate",
     "share_none",
     "share_generic",
+    "share_personalised",
     "share_conversational",
     "responses",
     "responses_per_story",
