@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import mesa
 
-from sim.story import CONVERSATIONAL, GENERIC, NONE, RESPONSE_TYPES
+from sim.story import CONVERSATIONAL, GENERIC, RESPONSE_TYPES
 
 MOTIVES = ("other_patients", "staff", "service")
 
