@@ -209,12 +209,18 @@ class CommunicationsStaff(StaffMember):
         if reputation != reputation:  # NaN: nothing posted yet, nothing learnt
             return
         if reputation >= reassuring:
-            self.openness += rate * (1.0 - self.openness) * (reputation - reassuring) / (
-                1.0 - reassuring if reassuring < 1.0 else 1.0
+            self.openness += (
+                rate
+                * (1.0 - self.openness)
+                * (reputation - reassuring)
+                / (1.0 - reassuring if reassuring < 1.0 else 1.0)
             )
         else:
-            self.openness -= rate * self.openness * (reassuring - reputation) / (
-                reassuring if reassuring > 0.0 else 1.0
+            self.openness -= (
+                rate
+                * self.openness
+                * (reassuring - reputation)
+                / (reassuring if reassuring > 0.0 else 1.0)
             )
 
 

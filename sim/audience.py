@@ -113,9 +113,7 @@ class Audience:
         """New parameters from an intervention (the attention span is fixed for a run)."""
         self.config = config
         self._logits = _logits(config)
-        self._plain = [
-            0.0 if _IS_GENERIC[k] else _sigmoid(v) for k, v in enumerate(self._logits)
-        ]
+        self._plain = [0.0 if _IS_GENERIC[k] else _sigmoid(v) for k, v in enumerate(self._logits)]
         if hasattr(self, "weights"):
             self.plain = sum(w * f for w, f in zip(self.weights, self._plain, strict=True))
 

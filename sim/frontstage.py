@@ -73,7 +73,9 @@ class Item:
 
 
 class Frontstage:
-    def __init__(self, culture, clock, rng, cast, managers, lifecycle, agenda, backstage, repost_on):
+    def __init__(
+        self, culture, clock, rng, cast, managers, lifecycle, agenda, backstage, repost_on
+    ):
         self.culture = culture
         self.clock = clock
         self.rng = rng  # the model's random.Random (seeded with the model)
@@ -297,9 +299,7 @@ class Frontstage:
 
     def post_update(self, story) -> None:
         """The backstage has news on a public story: an update waits to be posted."""
-        self.enqueue(
-            self._inbox_of(story.service), Item(self.clock.day + 0.5, story, UPDATE)
-        )
+        self.enqueue(self._inbox_of(story.service), Item(self.clock.day + 0.5, story, UPDATE))
 
     def challenge(self, arg) -> None:
         story, staff = arg
@@ -340,7 +340,10 @@ class Frontstage:
         manager = self.managers[story.service]
         self.lifecycle.remind(story, manager, day)
         steps_in = self.uniform() < rules.p_manager_steps_in
-        if steps_in and manager.hours_available(day // 7, self._refill) >= self.culture.effort.hours_read:
+        if (
+            steps_in
+            and manager.hours_available(day // 7, self._refill) >= self.culture.effort.hours_read
+        ):
             manager.spend(self.culture.effort.hours_read, reply=False)
             if self.consider(manager, Item(day, story, FIRST), day + 0.75, nudge=1.0) > 0:
                 return
@@ -383,4 +386,3 @@ class Frontstage:
     def waiting(self) -> int:
         """Items waiting in every inbox (for the daily record)."""
         return sum(map(len, self.inboxes.values()))
-

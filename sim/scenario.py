@@ -152,9 +152,7 @@ class ByResponse(Section):
         description="Answered with a personalised reply: tailored, but telling no journey and "
         "inviting no conversation."
     )
-    conversational: Signed = Field(
-        description="Answered with a transparent, conversational reply."
-    )
+    conversational: Signed = Field(description="Answered with a transparent, conversational reply.")
 
 
 class ByReply(Section):
@@ -302,9 +300,7 @@ class Audience(Section):
     silence_penalty: LogWeight = Field(
         description="Log-odds lost while a story stands unanswered for more than a week."
     )
-    credit_generic: LogWeight = Field(
-        description="Log-odds a generic reply gains on its own."
-    )
+    credit_generic: LogWeight = Field(description="Log-odds a generic reply gains on its own.")
     credit_personalised: LogWeight = Field(description="Log-odds a personalised reply gains.")
     credit_conversational: LogWeight = Field(
         description="Log-odds a transparent, conversational reply gains."
