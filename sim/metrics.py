@@ -26,6 +26,8 @@ Definitions (all "as of the end of day t"):
 - ``worth``: the share of recent attention on stories showing posting was worthwhile (a
   bespoke reply or a change made); ``story_rate``: the day's mean rate of first-time stories.
 - ``waiting``: items waiting in the inboxes at the end of the day.
+- ``staff_hours``: staff hours spent on the inboxes that day, reading and replying;
+  ``reply_hours`` the part spent writing replies.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class Recorder:
         "worth",
         "story_rate",
         "waiting",
+        "hours_spent",
         "care_quality",
         "cast_size",
         "mean_confidence",
@@ -86,6 +89,7 @@ class Recorder:
                 model.audience.worth(),
                 model.story_rate(),
                 model.frontstage.waiting(),
+                model.frontstage.hours_spent,
                 model.services.mean(),
                 len(model.castlist),
                 model.castlist.mean_confidence(),
@@ -357,7 +361,7 @@ def daily_table(model: CurtainModel) -> pd.DataFrame:
                 _count_by_day(_first_days(actor[answers], day[answers]), n)
             ),
             "active_responders_30d": _active_in_window(actor[answers], day[answers], n, 30),
-            "staff_hours": _count_by_day(day[answers], n, weights=led["value"][answers]),
+            "reply_hours": _count_by_day(day[answers], n, weights=led["value"][answers]),
             "redirects_offered": np.cumsum(_count_by_day(day[ev == REDIRECT_OFFERED], n)),
             "redirects_accepted": np.cumsum(_count_by_day(day[ev == REDIRECT_ACCEPTED], n)),
             "redirects_declined": np.cumsum(_count_by_day(day[ev == REDIRECT_DECLINED], n)),
@@ -382,7 +386,11 @@ def daily_table(model: CurtainModel) -> pd.DataFrame:
     )
     recorded = model.recorder.frame()
     for col in Recorder.COLUMNS:
-        frame[col] = recorded[col].to_numpy()[:n]
+        if col == "hours_spent":
+            # Staff hours on the inboxes that day: reading and replying.
+            frame["staff_hours"] = np.diff(recorded[col].to_numpy()[:n], prepend=0.0)
+        else:
+            frame[col] = recorded[col].to_numpy()[:n]
     return frame
 
 
