@@ -430,8 +430,19 @@ def _active_in_window(actors: np.ndarray, days: np.ndarray, n: int, window: int)
     return ((upper - lower) > 0).sum(axis=0)
 
 
-def summary(model: CurtainModel, daily: pd.DataFrame, stories: pd.DataFrame) -> dict[str, Any]:
-    """End-of-run figures: the last daily row plus whole-run medians."""
+def first_response_delays(model: CurtainModel) -> np.ndarray:
+    """Days (with their fraction) from posting to the first reply, of every answered story."""
+    return np.array(
+        [s.first_response_time - s.posted_at for s in model.lifecycle.stories if s.n_responses],
+        dtype=np.float64,
+    )
+
+
+def summary(
+    model: CurtainModel, daily: pd.DataFrame, stories: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """End-of-run figures: the last daily row plus whole-run medians (``stories`` is not
+    needed; it is accepted for callers that have the table)."""
     last = daily.iloc[-1] if len(daily) else None
 
     def end(col: str) -> Any:
@@ -442,7 +453,7 @@ def summary(model: CurtainModel, daily: pd.DataFrame, stories: pd.DataFrame) -> 
             return None
         return int(value) if pd.api.types.is_integer_dtype(daily[col]) else float(value)
 
-    delays = stories["days_to_first_response"].dropna() if len(stories) else pd.Series([])
+    delays = first_response_delays(model)
     return {
         "scenario": model.initial_scenario.name,
         "seed": model.seed,
@@ -455,7 +466,7 @@ def summary(model: CurtainModel, daily: pd.DataFrame, stories: pd.DataFrame) -> 
         "share_conversational": end("share_conversational"),
         "responses": int(daily["responses"].sum()) if len(daily) else 0,
         "responses_per_story": end("responses_per_story"),
-        "median_days_to_first_response": float(delays.median()) if len(delays) else None,
+        "median_days_to_first_response": float(np.median(delays)) if len(delays) else None,
         "active_responders": end("active_responders"),
         "cast_size": end("cast_size"),
         "redirects_offered": end("redirects_offered"),
