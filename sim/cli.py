@@ -153,7 +153,7 @@ SUMMARY_ROWS = (
     ("negative_share", "share of negative stories", "{:.1%}"),
     ("care_quality_end", "care quality at the end", "{:.3f}"),
     ("reputation_end", "reputation: readers left favourable", "{:.1%}"),
-    ("staff_hours", "staff hours on replies", "{:,.0f}"),
+    ("staff_hours", "staff hours on the inboxes", "{:,.0f}"),
     ("mean_confidence_end", "mean responder confidence", "{:.2f}"),
     ("patients_involved", "authors who got involved", "{:,}"),
 )
