@@ -98,7 +98,7 @@ def test_bad_pattern_file_is_one_line_exit_2(tmp_path, capsys):
     bad.write_text(
         f'[sites]\nA = "{SCENARIOS / "site_a.toml"}"\n[[pattern]]\nid = "x"\nsite = "A"\n'
         'name = "n"\nexpression = "respons_rate"\nevidence = "e"\nsource = "s"\nreason = "r"\n'
-        "low = 0.1\n"
+        'low = 0.1\nkind = "independent"\n'
     )
     assert main(["validate", "--patterns", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
