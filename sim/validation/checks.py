@@ -45,7 +45,7 @@ import numpy as np
 from sim.errors import CurtainError, ScenarioError
 from sim.scenario import LEVERS, Scenario
 from sim.validation.patterns import KINDS, Pattern, PatternSet
-from sim.validation.validate import Outcome, judge, replicate, replication_seeds
+from sim.validation.validate import Outcome, judge, replicate, replication_seeds, shared_runs
 
 # ----------------------------------------------------------------------------- discrimination
 
@@ -563,7 +563,10 @@ def run_discrimination(
     import json
 
     started = time.perf_counter()
-    cells = discrimination(patterns, scenarios, reps, args.seed, args.days, args.workers)
+    with shared_runs(args.workers) as run_many:
+        cells = discrimination(
+            patterns, scenarios, reps, args.seed, args.days, args.workers, run_many
+        )
     elapsed = time.perf_counter() - started
     summary = discrimination_summary(cells)
     if args.json:
@@ -595,17 +598,19 @@ def run_robustness(
     if not 0 < args.spread < 1:
         raise CurtainError(f"--spread {args.spread:g}: expected a fraction between 0 and 1")
     started = time.perf_counter()
-    result = robustness(
-        patterns,
-        scenarios,
-        site_files,
-        args.samples,
-        reps,
-        args.seed,
-        args.days,
-        args.workers,
-        args.spread,
-    )
+    with shared_runs(args.workers) as run_many:
+        result = robustness(
+            patterns,
+            scenarios,
+            site_files,
+            args.samples,
+            reps,
+            args.seed,
+            args.days,
+            args.workers,
+            args.spread,
+            run_many,
+        )
     elapsed = time.perf_counter() - started
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))

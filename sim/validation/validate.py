@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -48,31 +51,42 @@ def replicate(
     expressions: Sequence[str],
     days: int | None = None,
     workers: int = 1,
+    pool: Executor | None = None,
 ) -> np.ndarray:
     """Run ``scenario`` once per seed; return a (seeds x expressions) array of figures.
 
     The one place runs are made. ``workers > 1`` uses a fork-based process pool (results
-    come back in seed order, so the array is the same as a serial run's).
+    come back in seed order, so the array is the same as a serial run's); ``pool`` reuses
+    one already open (see :func:`shared_runs`) instead of opening one per call.
     """
     texts = tuple(expressions)
-    if workers <= 1 or len(seeds) <= 1:
+    n = len(seeds)
+    if pool is not None and n > 1:
+        rows = list(pool.map(_one_run, [scenario] * n, seeds, [days] * n, [texts] * n))
+    elif workers <= 1 or n <= 1:
         rows = [_one_run(scenario, s, days, texts) for s in seeds]
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        with _fork_pool(workers) as opened:
+            rows = list(opened.map(_one_run, [scenario] * n, seeds, [days] * n, [texts] * n))
+    return np.asarray(rows, dtype=float).reshape(n, len(texts))
 
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            rows = list(
-                pool.map(
-                    _one_run,
-                    [scenario] * len(seeds),
-                    seeds,
-                    [days] * len(seeds),
-                    [texts] * len(seeds),
-                )
-            )
-    return np.asarray(rows, dtype=float).reshape(len(seeds), len(texts))
+
+def _fork_pool(workers: int) -> Executor:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+
+@contextmanager
+def shared_runs(workers: int) -> Iterator[Callable[..., np.ndarray]]:
+    """A ``run_many`` for checks that make hundreds of small calls: :func:`replicate` on one
+    fork-based pool kept open for all of them (serial with ``workers <= 1``)."""
+    if workers <= 1:
+        yield replicate
+        return
+    with _fork_pool(workers) as pool:
+        yield partial(replicate, pool=pool)
 
 
 def mean_ci(values: np.ndarray) -> tuple[float, float, float]:
