@@ -263,3 +263,33 @@ def test_robustness_needs_orderings(tmp_path, capsys):
     assert main(["validate", "--patterns", str(path), "--robustness"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "no gating ordering patterns" in err
+
+
+def test_labels_are_read_under_nested_table_headers_too(tmp_path):
+    """A nested table written as [a.b] with one line per value is read by its own labels,
+    not its parent file's."""
+    site = tmp_path / "site.toml"
+    site.write_text(
+        f'extends = "{SITE_FILES["B"]}"\n[patients.motive_shares]\n'
+        "other_patients = 0.4  # evidence: a survey\nstaff = 0.3  # evidence: a survey\n"
+        "service = 0.3  # assumption\n",
+        encoding="utf-8",
+    )
+    found = {a.path for a in find_assumptions({"B": site})}
+    assert "patients.motive_shares.service" in found
+    assert "patients.motive_shares.staff" not in found
+    assert "patients.p_reply" in found  # from base.toml, through the chain
+
+
+def test_perturbed_shares_keep_their_own_total():
+    """Two of three motive shares perturbed: those two keep their sum, the third its value."""
+    b = load_sites(load_patterns())["B"]
+    m = b.patients.motive_shares
+    assumptions = [
+        Assumption("patients.motive_shares.other_patients", False, 0.0, 1.0, ("B",)),
+        Assumption("patients.motive_shares.staff", False, 0.0, 1.0, ("B",)),
+    ]
+    p = perturb(b, "B", assumptions, [1.2, 0.8]).patients.motive_shares
+    assert p.service == m.service
+    assert p.other_patients + p.staff == pytest.approx(m.other_patients + m.staff)
+    assert p.other_patients / p.staff == pytest.approx(1.2 * m.other_patients / (0.8 * m.staff))

@@ -21,7 +21,8 @@ site files and the files they extend (:mod:`sim.validation.provenance`) gets one
 perturbation, drawn by a seeded scrambled Latin hypercube from ``[1 - spread, 1 + spread]``;
 the same factor multiplies that value at every site that labels it an assumption (a value a
 site labels evidence stays). Results are clipped to the schema's bounds and whole-number
-fields rounded; a nested table whose values sum to 1 (shares) is scaled back to sum to 1.
+fields rounded; in a nested table whose values sum to 1 (shares), the perturbed shares are
+scaled back to their own total, so the table still sums to 1.
 A value of 0 cannot move under a relative perturbation; values set by interventions are not
 perturbed. Each perturbed set of sites is run ``reps`` times (the same seeds for every
 perturbation: common random numbers), and each gating ordering pattern (``than``) is judged
@@ -277,15 +278,19 @@ def perturb(
             value = min(value, a.high)
         values[a.path] = round(value) if a.integer else value
     for table, leaves in _share_tables(scenario, values).items():
-        total = sum(values[f"{table}.{leaf}"] for leaf in leaves)
-        if total > 0:
-            for leaf in leaves:
-                values[f"{table}.{leaf}"] /= total
+        paths = [f"{table}.{leaf}" for leaf in leaves]
+        before = sum(float(_get(scenario, p)) for p in paths)
+        after = sum(values[p] for p in paths)
+        if after > 0:
+            for p in paths:
+                values[p] *= before / after
     return scenario.with_overrides(values, source=source)
 
 
 def _share_tables(scenario: Scenario, values: dict[str, float | int]) -> dict[str, list[str]]:
-    """Nested tables (below a section) all of whose values are perturbed and sum to 1."""
+    """Nested tables (below a section) whose values sum to 1, with their perturbed leaves:
+    those are scaled back to their own total, so the shares still sum to 1 and a share
+    labelled evidence keeps its value."""
     tables: dict[str, list[str]] = {}
     for path in values:
         parts = path.split(".")
@@ -294,8 +299,7 @@ def _share_tables(scenario: Scenario, values: dict[str, float | int]) -> dict[st
     shares = {}
     for table, leaves in tables.items():
         node = _get(scenario, table)
-        every = list(type(node).model_fields)
-        if sorted(leaves) == sorted(every) and abs(sum(getattr(node, k) for k in every) - 1) < 1e-6:
+        if abs(sum(getattr(node, k) for k in type(node).model_fields) - 1) < 1e-6:
             shares[table] = leaves
     return shares
 
