@@ -227,14 +227,15 @@ class Assumption:
 
 
 def find_assumptions(site_files: dict[str, Path]) -> list[Assumption]:
-    """Numeric fields labelled assumption (or calibrated) in each site's file chain."""
+    """Numeric fields labelled assumption (or calibrated) in each site's file chain; the run
+    length (``days``, on which dated patterns depend) is not one of them."""
     from sim.scenario import schema_fields
     from sim.validation.provenance import label, value_note
 
     found = []
     for row in schema_fields():
-        if row["kind"] not in ("float", "int"):
-            continue
+        if row["kind"] not in ("float", "int") or "." not in row["path"]:
+            continue  # top-level fields (days) say how long to run, not how the world works
         sites = tuple(
             site
             for site, path in site_files.items()

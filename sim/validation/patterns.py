@@ -355,4 +355,12 @@ def _kind(entry: dict[str, Any], where: str, source: str) -> tuple[str, ...]:
 
 
 def _scenario_fields() -> list[str]:
-    return [row["path"] for row in schema_fields()]
+    """Every leaf field of the schema, and every table below a section (``patients.p_reply``
+    names all of its values); a whole section is too broad to name what was set."""
+    leaves = [row["path"] for row in schema_fields()]
+    tables = {
+        ".".join(parts[:i])
+        for parts in (p.split(".") for p in leaves)
+        for i in range(2, len(parts))
+    }
+    return leaves + sorted(tables)
