@@ -296,3 +296,23 @@ def test_perturbed_shares_keep_their_own_total():
     assert p.service == m.service
     assert p.other_patients + p.staff == pytest.approx(m.other_patients + m.staff)
     assert p.other_patients / p.staff == pytest.approx(1.2 * m.other_patients / (0.8 * m.staff))
+
+
+def test_given_interventions_keep_their_distance_from_the_end():
+    """Every history ends with fieldwork: a change on the donor's fieldwork day lands on the
+    receiver's, and one before the receiver's first day is dropped."""
+    base = load_sites(load_patterns())["B"]
+    donor = base.with_overrides(
+        {
+            "days": base.days + 100,
+            "interventions": [
+                {"day": 50, "set": {"leadership.priority": 0.5}},
+                {"day": base.days, "set": {"leadership.priority": 0.6}},
+            ],
+        }
+    )
+    given = with_levers(base, donor)
+    assert [(i.day, i.set) for i in given.interventions] == [
+        (base.days - 100, {"leadership.priority": 0.6})
+    ]
+    assert given.days == base.days

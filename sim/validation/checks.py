@@ -7,13 +7,15 @@ with its signature) and judge with :func:`sim.validation.validate.judge`, exactl
 
 **Discrimination** (a model that passes whatever it is given validates nothing). For every
 pair of sites X, Y the scenario of X is given Y's culture: every lever section of
-:data:`sim.scenario.LEVERS` and Y's interventions (the scheduled lever changes), while X keeps
-everything else (its organisation, story volume, staff, confidence and the shared mechanism
-values). X's gating band patterns are judged on those runs. The diagonal (X given its own
-levers) is the control; an off-diagonal cell in which no pattern fails means X's patterns
-cannot tell X's culture from Y's. The levers are swapped, not the whole scenario, because the
-levers are what the sites' cultures are said to differ by: a pattern that still passes with
-another culture's levers is carried by the site's non-lever values or holds by construction.
+:data:`sim.scenario.LEVERS` and Y's interventions (the scheduled lever changes, kept at their
+distance from the end of the run, since every site's history ends with the fieldwork year),
+while X keeps everything else (its organisation, story volume, staff, confidence, run length
+and the shared mechanism values). X's gating band patterns are judged on those runs. The
+diagonal (X given its own levers) is the control; an off-diagonal cell in which no pattern
+fails means X's patterns cannot tell X's culture from Y's. The levers are swapped, not the
+whole scenario, because the levers are what the sites' cultures are said to differ by: a
+pattern that still passes with another culture's levers is carried by the site's non-lever
+values or holds by construction.
 
 **Robustness** (do the orderings follow from the cultures or from the assumed numbers?).
 Every numeric value labelled ``assumption`` (or ``calibrated``, a fitted assumption) in the
@@ -52,10 +54,20 @@ from sim.validation.validate import Outcome, judge, replicate, replication_seeds
 
 
 def with_levers(own: Scenario, donor: Scenario, source: str = "discrimination") -> Scenario:
-    """``own`` with every lever section and the interventions of ``donor``; the rest its own."""
+    """``own`` with every lever section and the interventions of ``donor``; the rest its own.
+
+    The interventions keep their distance from the end of the run: every site file ends
+    with the fieldwork year, so a change dated in the donor's fieldwork lands in the same
+    place of the receiver's (one that would fall before the receiver's first day is dropped).
+    """
     given = donor.to_dict()
     changes = {section: given[section] for section in LEVERS}
-    changes["interventions"] = given["interventions"]
+    shift = own.days - donor.days
+    changes["interventions"] = [
+        {**change, "day": change["day"] + shift}
+        for change in given["interventions"]
+        if change["day"] + shift >= 0
+    ]
     return own.with_overrides(changes, source=source)
 
 
