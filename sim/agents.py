@@ -154,8 +154,9 @@ class StaffMember(mesa.Agent):
     def practise(self, rules, with_wings: bool) -> None:
         """Confidence grows with practice, faster with experienced colleagues on the wings.
 
-        Only bespoke (personalised or conversational) replies count as practice on stage: "Not everybody is comfortable with
-        a conversational style... it takes a bit of practice" (Site C patient experience
+        Only bespoke (personalised or conversational) replies count as practice on stage:
+        "Not everybody is comfortable with a conversational style... it takes a bit of
+        practice" (Site C patient experience
         staff); newcomers "were reassured that experienced colleagues would be on the wings
         to give cues". Copy-pasting a template is "re-enacting the same 'non-performance'".
         """

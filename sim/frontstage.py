@@ -87,6 +87,7 @@ class Frontstage:
         self.backstage = backstage
         self.repost_on = repost_on  # (day, author): the author posts again that day
         self.pressure = 0.0  # expectation added by the last board review
+        self.hours_spent = 0.0  # every staff hour spent on the inboxes: reading and replying
         self.inboxes: dict[int, list[Item]] = {}  # service (or CENTRAL) -> waiting items
         self._to_review = Cursor(lifecycle.stories)
         self._to_remind = Cursor(lifecycle.stories)
@@ -169,6 +170,7 @@ class Frontstage:
                     still.extend(left[i:])
                     break
                 staff.spend(read_cost, reply=False)
+                self.hours_spent += read_cost
                 elapsed += read_cost
                 spent = self.consider(staff, item, now + elapsed / 24.0)
                 if spent < 0:  # no time for any reply: this member is done for the week
@@ -255,6 +257,7 @@ class Frontstage:
         day = int(time)
         item.done = True
         staff.spend(hours)
+        self.hours_spent += hours
         lifecycle.answer(story, staff, response_type, culture.named, hours, time)
         bespoke = response_type >= PERSONALISED
         if bespoke:
@@ -345,6 +348,7 @@ class Frontstage:
             and manager.hours_available(day // 7, self._refill) >= self.culture.effort.hours_read
         ):
             manager.spend(self.culture.effort.hours_read, reply=False)
+            self.hours_spent += self.culture.effort.hours_read
             if self.consider(manager, Item(day, story, FIRST), day + 0.75, nudge=1.0) > 0:
                 return
         story.nudge = 1.0  # the team is told to look again

@@ -26,6 +26,8 @@ Definitions (all "as of the end of day t"):
 - ``worth``: the share of recent attention on stories showing posting was worthwhile (a
   bespoke reply or a change made); ``story_rate``: the day's mean rate of first-time stories.
 - ``waiting``: items waiting in the inboxes at the end of the day.
+- ``staff_hours``: staff hours spent on the inboxes that day, reading and replying;
+  ``reply_hours`` the part spent writing replies.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class Recorder:
         "worth",
         "story_rate",
         "waiting",
+        "hours_spent",
         "care_quality",
         "cast_size",
         "mean_confidence",
@@ -86,6 +89,7 @@ class Recorder:
                 model.audience.worth(),
                 model.story_rate(),
                 model.frontstage.waiting(),
+                model.frontstage.hours_spent,
                 model.services.mean(),
                 len(model.castlist),
                 model.castlist.mean_confidence(),
@@ -395,7 +399,7 @@ def daily_table(model: CurtainModel) -> pd.DataFrame:
                 _count_by_day(_first_days(actor[answers], day[answers]), n)
             ),
             "active_responders_30d": _active_in_window(actor[answers], day[answers], n, 30),
-            "staff_hours": _count_by_day(day[answers], n, weights=led["value"][answers]),
+            "reply_hours": _count_by_day(day[answers], n, weights=led["value"][answers]),
             "redirects_offered": np.cumsum(_count_by_day(day[ev == REDIRECT_OFFERED], n)),
             "redirects_accepted": np.cumsum(_count_by_day(day[ev == REDIRECT_ACCEPTED], n)),
             "redirects_declined": np.cumsum(_count_by_day(day[ev == REDIRECT_DECLINED], n)),
@@ -420,7 +424,11 @@ def daily_table(model: CurtainModel) -> pd.DataFrame:
     )
     recorded = model.recorder.frame()
     for col in Recorder.COLUMNS:
-        frame[col] = recorded[col].to_numpy()[:n]
+        if col == "hours_spent":
+            # Staff hours on the inboxes that day: reading and replying.
+            frame["staff_hours"] = np.diff(recorded[col].to_numpy()[:n], prepend=0.0)
+        else:
+            frame[col] = recorded[col].to_numpy()[:n]
     return frame
 
 
@@ -460,8 +468,19 @@ def _active_in_window(actors: np.ndarray, days: np.ndarray, n: int, window: int)
     return ((upper - lower) > 0).sum(axis=0)
 
 
-def summary(model: CurtainModel, daily: pd.DataFrame, stories: pd.DataFrame) -> dict[str, Any]:
-    """End-of-run figures: the last daily row plus whole-run medians."""
+def first_response_delays(model: CurtainModel) -> np.ndarray:
+    """Days (with their fraction) from posting to the first reply, of every answered story."""
+    return np.array(
+        [s.first_response_time - s.posted_at for s in model.lifecycle.stories if s.n_responses],
+        dtype=np.float64,
+    )
+
+
+def summary(
+    model: CurtainModel, daily: pd.DataFrame, stories: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """End-of-run figures: the last daily row plus whole-run medians (``stories`` is not
+    needed; it is accepted for callers that have the table)."""
     last = daily.iloc[-1] if len(daily) else None
 
     def end(col: str) -> Any:
@@ -472,7 +491,7 @@ def summary(model: CurtainModel, daily: pd.DataFrame, stories: pd.DataFrame) -> 
             return None
         return int(value) if pd.api.types.is_integer_dtype(daily[col]) else float(value)
 
-    delays = stories["days_to_first_response"].dropna() if len(stories) else pd.Series([])
+    delays = first_response_delays(model)
     return {
         "scenario": model.initial_scenario.name,
         "seed": model.seed,
@@ -485,7 +504,7 @@ def summary(model: CurtainModel, daily: pd.DataFrame, stories: pd.DataFrame) -> 
         "share_conversational": end("share_conversational"),
         "responses": int(daily["responses"].sum()) if len(daily) else 0,
         "responses_per_story": end("responses_per_story"),
-        "median_days_to_first_response": float(delays.median()) if len(delays) else None,
+        "median_days_to_first_response": float(np.median(delays)) if len(delays) else None,
         "active_responders": end("active_responders"),
         "cast_size": end("cast_size"),
         "redirects_offered": end("redirects_offered"),
