@@ -324,7 +324,7 @@ DAILY_COLUMNS = (
     "mean_days_to_first_response",
     "active_responders",
     "active_responders_30d",
-    "staff_hours",
+    "reply_hours",
     "redirects_offered",
     "redirects_accepted",
     "redirects_declined",
@@ -336,7 +336,16 @@ DAILY_COLUMNS = (
     "challenges",
     "patients_involved",
     "repeat_stories",
-    *Recorder.COLUMNS,
+    "reputation",
+    "worth",
+    "story_rate",
+    "waiting",
+    "staff_hours",
+    "care_quality",
+    "cast_size",
+    "mean_confidence",
+    "board_pressure",
+    "comms_openness",
 )
 
 
