@@ -302,6 +302,53 @@ def event_table(model: CurtainModel) -> pd.DataFrame:
     return frame
 
 
+#: The daily table's columns, in order (pattern expressions are checked against them when
+#: loaded; tests/test_checks.py fails when daily_table's columns drift from this).
+DAILY_COLUMNS = (
+    "day",
+    "stories_posted",
+    "stories",
+    "negative_share",
+    "negative_share_total",
+    "response_rate",
+    "response_rate_30d",
+    "share_none",
+    "share_generic",
+    "share_personalised",
+    "share_conversational",
+    "responses",
+    "generic_responses",
+    "personalised_responses",
+    "conversational_responses",
+    "responses_per_story",
+    "mean_days_to_first_response",
+    "active_responders",
+    "active_responders_30d",
+    "reply_hours",
+    "redirects_offered",
+    "redirects_accepted",
+    "redirects_declined",
+    "issues_backstage",
+    "changes_planned_total",
+    "changes_planned",
+    "changes_made",
+    "reminders_sent",
+    "challenges",
+    "patients_involved",
+    "repeat_stories",
+    "reputation",
+    "worth",
+    "story_rate",
+    "waiting",
+    "staff_hours",
+    "care_quality",
+    "cast_size",
+    "mean_confidence",
+    "board_pressure",
+    "comms_openness",
+)
+
+
 def daily_table(model: CurtainModel) -> pd.DataFrame:
     """One row per day, every output of the brief."""
     n = model.day
