@@ -52,6 +52,9 @@ def replicate(
     The one place runs are made. ``workers > 1`` uses a fork-based process pool (results
     come back in seed order, so the array is the same as a serial run's).
     """
+    from sim.runner import freeze_imports
+
+    freeze_imports()  # and any pool's workers fork with the model imported
     texts = tuple(expressions)
     if workers <= 1 or len(seeds) <= 1:
         rows = [_one_run(scenario, s, days, texts) for s in seeds]
