@@ -9,9 +9,11 @@ untimed start of each comes first (it fills the operating system's file cache), 
 best estimate of the cost on a quiet machine. A fixed pure-Python workload (the one
 ``bench_year.py`` uses) is timed before each start to show how fast the machine ran.
 
-Then the same run is timed in stages inside one child process (``--stages``, on by default):
+Then the same run is timed in stages inside one child process (``--no-stages`` skips this):
 interpreter start, imports, loading the scenario, simulating, building the tables, writing
-the files and exiting, so a change in the wall time can be traced to its stage.
+the files and exiting, so a change in the wall time can be traced to its stage. The child
+freezes the heap after its imports as `curtain run` does; ``--no-freeze`` leaves that out,
+to show what it saves (mostly at exit).
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ from bench_year import reference_work  # noqa: E402
 STAGES = """
 import json, sys, time
 marks = {"started": time.time()}
-from sim.runner import run, write
+from sim.runner import freeze_imports, run, write
 from sim.scenario import load_scenario
+if sys.argv[4] == "freeze":  # as `curtain run` does
+    freeze_imports()
 marks["imports"] = time.time()
 scenario = load_scenario(sys.argv[1])
 marks["load"] = time.time()
@@ -80,13 +84,16 @@ def timed(command: list[str], repeats: int) -> dict[str, float]:
     }
 
 
-def stages(scenario: str, days: int, out: Path, repeats: int) -> dict[str, dict[str, float]]:
+def stages(
+    scenario: str, days: int, out: Path, repeats: int, freeze: bool = True
+) -> dict[str, dict[str, float]]:
     order = ("start", "imports", "load", "simulate", "tables", "write", "exit")
     found: dict[str, list[float]] = {name: [] for name in (*order, "total")}
+    mode = "freeze" if freeze else "no-freeze"
     for _ in range(repeats):
         spawned = time.time()
         child = subprocess.run(
-            [sys.executable, "-c", STAGES, scenario, str(days), str(out)],
+            [sys.executable, "-c", STAGES, scenario, str(days), str(out), mode],
             check=True,
             capture_output=True,
             text=True,
@@ -111,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", default=str(DEFAULT))
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--no-stages", dest="stages", action="store_false")
+    parser.add_argument(
+        "--no-freeze",
+        dest="freeze",
+        action="store_false",
+        help="time the stages without gc.freeze after the imports (to see what it saves)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
 
@@ -125,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
             "python": sys.version.split()[0],
         }
         if args.stages:
-            report["stages"] = stages(args.scenario, args.days, out / "s", args.repeats)
+            report["stages"] = stages(
+                args.scenario, args.days, out / "s", args.repeats, args.freeze
+            )
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -140,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             f"   (reference workload {r['reference_ms_median']} ms; ~20 ms at full speed)"
         )
     if args.stages:
-        print(f"stages of the run in one child process, ms (min / median of {args.repeats})")
+        frozen = "gc.freeze after imports" if args.freeze else "no gc.freeze"
+        print(f"stages of the run in one process ({frozen}), ms (min / median of {args.repeats})")
         for name, s in report["stages"].items():
             print(f"  {name:<10} {s['min_ms']:>6} / {s['median_ms']:>6}")
     return 0

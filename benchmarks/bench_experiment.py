@@ -86,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--file", default=str(DEFAULT))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--repeats", type=int, default=3, help="serial/pool pairs (default 3)")
+    parser.add_argument(
+        "--no-freeze",
+        dest="freeze",
+        action="store_false",
+        help="serial and pool timings without gc.freeze (sim.runner.freeze_imports)",
+    )
     parser.add_argument("--stages", type=int, default=1, help="staged timings (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
@@ -93,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     import pandas as pd
 
     from sim.experiments.engine import run_experiment
+
+    if not args.freeze:
+        import sim.runner
+
+        sim.runner.freeze_imports = lambda: None
 
     serial_times, pool_times = [], []
     identical = True
@@ -133,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         "speedup_median": round(statistics.median(speedups), 2),
         "command_s": round(command_s, 2),
         "identical": identical,
+        "freeze": args.freeze,
         "stages_s": {k: [round(x, 3) for x in v] for k, v in steps.items()},
     }
     if args.json:

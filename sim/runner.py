@@ -88,8 +88,15 @@ def freeze_imports() -> None:
     shares with its parent. Only the first call freezes: a later one, in a process that has
     made runs meanwhile (a test session, a notebook), would pin their cyclic garbage for good.
     """
-    if gc.get_freeze_count() == 0:
+    global _imports_frozen
+    if not _imports_frozen:
+        _imports_frozen = True
         gc.freeze()
+
+
+#: Whether :func:`freeze_imports` has run in this process (inherited by forked workers).
+#: ``gc.get_freeze_count()`` cannot tell: Python 3.12 starts with a few hundred objects frozen.
+_imports_frozen = False
 
 
 def simulate(scenario: Scenario, seed: int, days: int | None = None) -> CurtainModel:
