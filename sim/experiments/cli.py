@@ -9,7 +9,6 @@ from pathlib import Path
 
 from sim.cli import positive_count, positive_days, seed
 from sim.errors import CurtainError
-from sim.experiments.spec import OWN_DAYS
 
 
 def _execution_flags(parser: argparse.ArgumentParser) -> None:
@@ -77,7 +76,7 @@ def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> i
         print(
             f"{experiment.spec.name}: {experiment.spec.design.kind} design, "
             f"{experiment.spec.replications} replications x "
-            f"{experiment.spec.days or OWN_DAYS} days "
+            f"{experiment.spec.days or "each scenario's own"} days "
             f"({n} runs per design point), "
             + (
                 f"Dask {args.scheduler}"
