@@ -57,6 +57,10 @@ LIMITS: dict[str, Limit] = {
     "depth": Limit(32, "levels of nested tables and arrays in a TOML file"),
 }
 
+#: The smallest non-zero size a number may have: below it a value underflows (a Beta shape
+#: of mean x 5e-324 is 0) and means nothing a parameter could describe. Not raisable.
+SMALLEST = 1e-9
+
 #: Scenario fields capped by a named limit (every other unbounded number gets ``number``).
 PATHS: dict[str, str] = {
     "days": "days",

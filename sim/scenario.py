@@ -724,28 +724,38 @@ def _validate(data: dict[str, Any], provenance: dict[str, str], source: str) -> 
 
 
 @cache
-def _unbounded_numbers() -> tuple[tuple[str, str], ...]:
-    """(dotted path, limit name) of every number the schema leaves unbounded above."""
+def _numbers() -> tuple[tuple[str, str | None], ...]:
+    """(dotted path, limit name) of every number in the schema; the name is None where the
+    schema itself bounds the number above."""
     from sim import limits
 
     return tuple(
-        (row["path"], limits.field_limit(row["path"]))
+        (row["path"], limits.field_limit(row["path"]) if row["max"] is None else None)
         for row in schema_fields()
-        if row["kind"] in ("int", "float") and row["max"] is None
+        if row["kind"] in ("int", "float")
     )
 
 
 def _check_limits(data: dict[str, Any], provenance: dict[str, str], source: str, prefix: str):
-    """Refuse a number above its limit (sim.limits): one line naming the field and the flag."""
+    """Refuse a number above its limit (sim.limits), or so small it would underflow: one line
+    naming the field (and the flag that raises the limit)."""
     from sim import limits
 
-    for path, name in _unbounded_numbers():
+    for path, name in _numbers():
         node: Any = data
         for part in path.split("."):
             node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, int | float) and node > limits.get(name):
+        if not isinstance(node, int | float):
+            continue
+        problem = None
+        if name is not None and node > limits.get(name):
+            problem = limits.refusal(name, node)
+        elif node != 0 and abs(node) < limits.SMALLEST:
+            smallest = f"{limits.SMALLEST:g}"
+            problem = f"expected 0 or a number of at least {smallest} in size, got {node!r}"
+        if problem:
             origin = provenance.get(path) or _nearest_source(path, provenance) or source
-            raise ScenarioError(origin, prefix + path, limits.refusal(name, node))
+            raise ScenarioError(origin, prefix + path, problem)
 
 
 def _scenario_error(

@@ -338,10 +338,14 @@ def _check_design(source: str, spec: Experiment, scenarios: dict[str, Scenario])
 
 
 def _error(exc: ValidationError, source: str) -> ScenarioError:
-    err = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    err = errors[0]
+    if "list[any]" in err["loc"] and isinstance(err.get("input"), dict):
+        # a factor given as a table is a range: its own error says more than "expected a list"
+        err = next((e for e in errors if any("Range" in str(p) for p in e["loc"])), err)
     loc = [f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]]
     # pydantic names union members tried (e.g. "list[any]", "Range"): drop those
-    loc = [p for p in loc if p not in ("list[any]", "Range")]
+    loc = [p for p in loc if p != "list[any]" and "Range" not in p]
     field = ".".join(loc).replace(".[", "[") or None
     kind = err["type"]
     got = err.get("input")
