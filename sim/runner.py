@@ -220,8 +220,11 @@ def check_out(out_dir: str | Path, overwrite: bool) -> Path:
     files, or a previous run without ``overwrite``."""
     out = Path(out_dir)
     resolved = out.resolve()
-    if resolved == Path(resolved.anchor) or resolved == Path.home().resolve():
-        raise CurtainError(f"--out {out}: expected a folder of its own, got {resolved}")
+    if resolved in (Path(resolved.anchor), Path.home().resolve(), Path.cwd().resolve()):
+        raise CurtainError(
+            f"--out {out}: expected a folder of its own, got {resolved} (the root, home or "
+            "current folder)"
+        )
     if out.exists() and not out.is_dir():
         raise CurtainError(f"--out: expected a directory, got the file {out}")
     if out.is_dir():
@@ -266,7 +269,8 @@ def write(
     An existing folder is replaced only with ``overwrite`` and only if it holds nothing but
     a run's files.
     """
-    out = check_out(out_dir, overwrite)
+    check_out(out_dir, overwrite)
+    out = Path(os.path.abspath(out_dir))  # a real name and parent, whatever was typed
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)

@@ -136,6 +136,12 @@ class ResultStore:
     def open(self, resume: bool, info: dict[str, Any]) -> list[Task]:
         """Prepare the directory; return the tasks still to run."""
         self.info = info
+        resolved = self.out.resolve()
+        if resolved in (Path(resolved.anchor), Path.home().resolve()):
+            raise CurtainError(
+                f"--out {self.out}: expected a folder of its own, got {resolved} (the root or "
+                "home folder)"
+            )
         if self.out.exists() and not self.out.is_dir():
             raise CurtainError(f"--out: expected a directory, got the file {self.out}")
         try:
