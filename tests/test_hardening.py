@@ -112,10 +112,17 @@ def test_1_an_experiment_refuses_a_folder_of_someone_elses_results(tmp_path):
         assert (out / name).read_text() == "not an experiment's"
 
 
-@pytest.mark.parametrize("name", ["/some/where", "../../x", "a b", "", "x/y", ".."])
-def test_1_an_experiment_name_is_a_plain_name(tmp_path, name):
+@pytest.mark.parametrize("name", ["ABSOLUTE", "../../x", "a b", "", "x/y", ".."])
+def test_1_an_experiment_name_is_a_plain_name(tmp_path, monkeypatch, name):
+    # run from deep inside tmp_path, and an absolute name inside it: even a build that took
+    # the name as a path would write nowhere outside tmp_path
+    here = tmp_path / "a" / "b" / "c"
+    here.mkdir(parents=True)
+    monkeypatch.chdir(here)
+    name = str(tmp_path / "elsewhere") if name == "ABSOLUTE" else name
     path = experiment(tmp_path, TINY.replace('name = "tiny"', f"name = {json.dumps(name)}"))
     one_error(["experiment", str(path), "--quiet"], 2, "name", "plain name")
+    assert not (tmp_path / "elsewhere").exists() and not (tmp_path / "a" / "b" / "x").exists()
 
 
 def test_1_a_manifest_cannot_point_outside_its_folder(tmp_path):
@@ -151,6 +158,13 @@ def test_2_an_existing_out_is_refused_without_overwrite(tmp_path):
         == 0
     )
     assert is_run(out, seed=2, days=6)
+
+
+def test_2_the_default_folder_is_the_tools_own_and_replaced(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(SITE_C), "--days", "3"]) == 0
+    assert main(["run", str(SITE_C), "--days", "4"]) == 0
+    assert is_run(tmp_path / "results" / "site_c-seed1", seed=1, days=4)
 
 
 def test_2_overwrite_never_touches_a_folder_of_other_files(tmp_path):
