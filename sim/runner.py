@@ -211,6 +211,8 @@ class OutputError(CurtainError):
 #: ``.NAME.old-PID-XXXX`` (the run being replaced).
 PARTIAL, OLD = "partial", "old"
 LOCK_SUFFIX = ".lock"
+#: Prefix of the lock and temporary folder kept inside a target that is a mount point.
+INSIDE_PREFIX = ".run"
 #: How long a writer waits for another writer of the same folder (writing takes seconds).
 LOCK_WAIT_S = 120.0
 
@@ -247,11 +249,13 @@ def check_out(out_dir: str | Path, overwrite: bool) -> Path:
 
 
 def _visible(folder: Path) -> list[str]:
-    """Names in ``folder`` apart from this module's own temporary and lock entries."""
+    """Names in ``folder`` apart from the lock and temporary folders a write inside a mount
+    point keeps there (``.run.lock``, ``.run.partial-*``); any other name counts."""
+    own = f"{INSIDE_PREFIX}{LOCK_SUFFIX}"
     return [
         n
         for n in os.listdir(folder)
-        if not (n.startswith(".") and (f".{PARTIAL}-" in n or n.endswith(LOCK_SUFFIX)))
+        if n != own and not n.startswith(f"{INSIDE_PREFIX}.{PARTIAL}-")
     ]
 
 
@@ -278,7 +282,7 @@ def write(
         raise OutputError(f"--out {out}: cannot create {parent}: {exc.strerror}") from None
     inside = _is_mount_point(out)
     home = out if inside else parent
-    prefix = ".run" if inside else f".{out.name}"
+    prefix = INSIDE_PREFIX if inside else f".{out.name}"
     try:
         with _locked(home / f"{prefix}{LOCK_SUFFIX}", out):
             _clean_stale(home, prefix, out)

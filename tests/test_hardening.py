@@ -167,14 +167,14 @@ def test_2_the_default_folder_is_the_tools_own_and_replaced(tmp_path, monkeypatc
     assert is_run(tmp_path / "results" / "site_c-seed1", seed=1, days=4)
 
 
-def test_2_overwrite_never_touches_a_folder_of_other_files(tmp_path):
+@pytest.mark.parametrize("name", ["thesis.tex", ".hidden.lock", ".run.partial"])
+def test_2_overwrite_never_touches_a_folder_of_other_files(tmp_path, name):
     out = tmp_path / "mine"
     out.mkdir()
-    (out / "thesis.tex").write_text("years of work")
-    one_error(
-        ["run", str(SITE_C), "--days", "3", "--out", str(out), "--overwrite"], 2, "thesis.tex"
-    )
-    assert (out / "thesis.tex").read_text() == "years of work"
+    (out / name).write_text("years of work")
+    for extra in ([], ["--overwrite"]):
+        one_error(["run", str(SITE_C), "--days", "3", "--out", str(out), *extra], 2, name)
+    assert (out / name).read_text() == "years of work"
 
 
 def _kill_during_write(out: Path, step: str, seed: int) -> None:
