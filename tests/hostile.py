@@ -85,6 +85,28 @@ class Attempt:
         return f"{what}: curtain {' '.join(self.argv)[:300]}\n{self.traceback or self.stderr}"
 
 
+SENTINEL = "keep-me.txt"
+
+
+@contextlib.contextmanager
+def workdir() -> Any:
+    """A temporary folder holding a file of the user's that no input may remove or change;
+    yields (folder, check) where check() is True while the file is intact."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / SENTINEL).write_text("the user's own file")
+        (folder / "other").mkdir()
+        (folder / "other" / SENTINEL).write_text("the user's own file")
+
+        def intact() -> bool:
+            return all(
+                (p / SENTINEL).is_file() and (p / SENTINEL).read_text() == "the user's own file"
+                for p in (folder, folder / "other")
+            )
+
+        yield folder, intact
+
+
 def attempt(argv: list[str], seconds: float = TIME_CAP_S) -> Attempt:
     """Run ``curtain ARGV`` in this process with a time cap; never raises."""
     from sim.cli import main
@@ -467,11 +489,12 @@ def tally(examples: int) -> dict[str, int]:
             failures.append(result.describe())
 
     for case in corpus():
-        with tempfile.TemporaryDirectory() as tmp:
-            count(attempt(corpus_argv(case, Path(tmp))))
+        with workdir() as (tmp, intact):
+            count(attempt(corpus_argv(case, tmp)))
+            counts["data lost"] += not intact()
 
     def file_case(text: str, command: str) -> None:
-        with tempfile.TemporaryDirectory() as tmp:
+        with workdir() as (tmp, intact):
             path = Path(tmp) / "f.toml"
             path.write_text(text, encoding="utf-8")
             argv = [command, str(path), "--out", str(Path(tmp) / "out")]
@@ -480,6 +503,7 @@ def tally(examples: int) -> dict[str, int]:
             else:
                 argv += ["--quiet", "--workers", "1"]
             count(attempt(argv))
+            counts["data lost"] += not intact()
 
     fuzz = settings(
         max_examples=examples,
@@ -492,8 +516,9 @@ def tally(examples: int) -> dict[str, int]:
     given(experiment_texts())(fuzz(lambda text: file_case(text, "experiment")))()
 
     def cli_case(data) -> None:
-        with tempfile.TemporaryDirectory() as tmp:
-            count(attempt(data.draw(cli_argvs(tmp))))
+        with workdir() as (tmp, intact):
+            count(attempt(data.draw(cli_argvs(str(tmp)))))
+            counts["data lost"] += not intact()
 
     given(st.data())(fuzz(cli_case))()
     for failure in failures[:20]:

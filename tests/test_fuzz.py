@@ -12,7 +12,6 @@ from __future__ import annotations
 import resource
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,6 +28,7 @@ from .hostile import (
     corpus_argv,
     experiment_texts,
     scenario_texts,
+    workdir,
 )
 
 FUZZ = settings(
@@ -45,8 +45,10 @@ def promise_kept(result) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_corpus(case, tmp_path):
-    result = attempt(corpus_argv(case, tmp_path))
+def test_corpus(case):
+    with workdir() as (tmp, intact):
+        result = attempt(corpus_argv(case, tmp))
+        assert intact(), "a file of the user's was removed or changed"
     promise_kept(result)
     assert result.code == case["code"], result.describe()
     assert case["expect"] in result.error, result.describe()
@@ -58,8 +60,8 @@ def test_the_corpus_is_large_and_named():
 
 
 def _file_case(text: str, command: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "f.toml"
+    with workdir() as (tmp, intact):
+        path = tmp / "f.toml"
         path.write_text(text, encoding="utf-8")
         argv = [command, str(path), "--out", str(Path(tmp) / "out")]
         if command == "run":
@@ -67,6 +69,7 @@ def _file_case(text: str, command: str) -> None:
         else:
             argv += ["--quiet", "--workers", "1"]
         promise_kept(attempt(argv))
+        assert intact(), "a file of the user's was removed or changed"
 
 
 @settings(FUZZ, max_examples=80)
@@ -84,8 +87,9 @@ def test_fuzzed_experiment_files(text):
 @settings(FUZZ, max_examples=80)
 @given(st.data())
 def test_fuzzed_argument_lists(data):
-    with tempfile.TemporaryDirectory() as tmp:
-        promise_kept(attempt(data.draw(cli_argvs(tmp))))
+    with workdir() as (tmp, intact):
+        promise_kept(attempt(data.draw(cli_argvs(str(tmp)))))
+        assert intact(), "a file of the user's was removed or changed"
 
 
 # ----------------------------------------------------------------------------- subprocesses
