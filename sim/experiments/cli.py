@@ -72,11 +72,9 @@ def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> i
         )
     out = Path(args.out) if args.out else Path("results") / experiment.spec.name
     if not args.quiet:
-        n = len(experiment.labels) * experiment.spec.replications
         print(
-            f"{experiment.spec.name}: {experiment.spec.design.kind} design, "
-            f"{experiment.spec.replications} replications x {experiment.spec.days} days "
-            f"({n} runs per design point), "
+            f"{experiment.spec.name}: {_run_count(experiment)}, {experiment.spec.days} days "
+            "each, "
             + (
                 f"Dask {args.scheduler}"
                 if args.scheduler
@@ -104,6 +102,21 @@ def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> i
     )
     print(f"report: {report}")
     return 0
+
+
+def _run_count(experiment) -> str:
+    """ "300 runs (3 scenarios x 100 replications)", with design points when there are many."""
+    from sim.experiments.design import points
+
+    spec = experiment.spec
+    scenarios = len(experiment.labels)
+    n_points = len(points(experiment))
+    parts = [f"{scenarios} scenario{'s' if scenarios != 1 else ''}"]
+    if n_points > 1:
+        parts.append(f"{n_points} {spec.design.kind} design points")
+    parts.append(f"{spec.replications} replication{'s' if spec.replications != 1 else ''}")
+    total = scenarios * n_points * spec.replications
+    return f"{total:,} runs ({' x '.join(parts)})"
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
