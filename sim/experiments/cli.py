@@ -31,6 +31,12 @@ def _execution_flags(parser: argparse.ArgumentParser) -> None:
         help="continue an interrupted experiment in DIR: runs already written are kept",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, only the result")
+    parser.add_argument(
+        "--figure-format",
+        metavar="FORMATS",
+        default="png,svg",
+        help="figure files to write, comma-separated from png, svg, pdf (default: png,svg)",
+    )
 
 
 def register(sub) -> None:
@@ -61,9 +67,11 @@ def register(sub) -> None:
 
 def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> int:
     from sim.experiments.engine import run_experiment
+    from sim.experiments.figures import parse_formats
     from sim.experiments.report import write_report
     from sim.experiments.spec import load_experiment
 
+    formats = parse_formats(args.figure_format)
     experiment = load_experiment(args.file)
     if require and experiment.spec.design.kind not in require:
         raise CurtainError(
@@ -90,7 +98,7 @@ def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> i
         resume=args.resume,
         progress=not args.quiet,
     )
-    report = write_report(result)
+    report = write_report(result, formats)
     counts = result.counts
     failed = f", {counts['failed']} failed" if counts["failed"] else ""
     print(
