@@ -1,4 +1,4 @@
-"""Commands: ``curtain experiment``, ``curtain compare`` and ``curtain sensitivity``."""
+"""Commands: ``curtain experiment``, ``compare``, ``sensitivity`` and ``discover``."""
 
 from __future__ import annotations
 
@@ -63,6 +63,67 @@ def register(sub) -> None:
     sens.add_argument("file", help="experiment TOML file with a morris or sobol design")
     _execution_flags(sens)
     sens.set_defaults(handler=cmd_sensitivity)
+
+    d = sub.add_parser(
+        "discover",
+        help="scenario discovery (PRIM): which lever ranges lead to an outcome you want",
+        description="Run PRIM (EMA Workbench) over a finished sweep's runs: find the box of "
+        "design inputs where the condition --where holds in most runs. Writes discovery/ in "
+        "RESULTS_DIR and a section in its report.md.",
+    )
+    d.add_argument("results", metavar="RESULTS_DIR", help="a `curtain experiment` output folder")
+    d.add_argument(
+        "--where",
+        required=True,
+        metavar="EXPRESSION",
+        help="the condition on each run over its outcomes and design fields, e.g. "
+        '"changes_made / stories > 0.02 and response_rate > 0.8"',
+    )
+    d.add_argument("--out", metavar="DIR", help="output folder (default: RESULTS_DIR/discovery)")
+    d.add_argument(
+        "--density",
+        type=_share,
+        default=0.8,
+        help="report the widest box with at least this density (default 0.8)",
+    )
+    d.add_argument("--boxes", type=positive_count, default=1, help="boxes to find (default 1)")
+    d.add_argument(
+        "--figure-format",
+        metavar="FORMATS",
+        default="png,svg",
+        help="figure files, comma-separated from png, svg, pdf (default: png,svg)",
+    )
+    d.set_defaults(handler=cmd_discover)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {value:g}")
+    return value
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from sim.experiments.discover import discover
+    from sim.experiments.figures import parse_formats
+
+    formats = parse_formats(args.figure_format)
+    path = discover(
+        Path(args.results),
+        args.where,
+        Path(args.out) if args.out else None,
+        density=args.density,
+        boxes=args.boxes,
+        formats=formats,
+    )
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith(("- Box", "- PRIM")):
+            print(line[2:])
+    print(f"discovery: {path}")
+    return 0
 
 
 def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> int:

@@ -192,7 +192,11 @@ def _log_axis(ax, axis: str = "x") -> None:
 
     target = ax.xaxis if axis == "x" else ax.yaxis
     (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
-    target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    decades = np.log10(high / low) if low > 0 and high > 0 else 3.0
+    # 1-2-5 steps over two decades or less; only powers of ten beyond, so labels never crowd
+    subs = (1.0, 2.0, 5.0) if decades <= 2.2 else (1.0,)
+    target.set_major_locator(LogLocator(base=10, subs=subs))
     target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))
     target.set_minor_formatter(NullFormatter())
 
@@ -502,8 +506,9 @@ def factorial_figures(
             for col, value in zip(group_cols, combo, strict=True):
                 mask &= (rows[col] == value).to_numpy()
             sel = rows[mask].sort_values(x)
-            name = ", ".join(map(str, combo))
-            colour, style, marker = look[name]
+            key = ", ".join(map(str, combo))
+            colour, style, marker = look[key]
+            name = ", ".join(_words(v) for v in combo)
             ax.plot(
                 sel[x],
                 sel["mean"],
@@ -589,7 +594,7 @@ def sample_figures(
             if is_share(outcome):
                 _percent(ax)
             if i == len(outcomes) - 1:
-                ax.set_xlabel(_wrap(parameter_label(param), 24))
+                ax.set_xlabel(_wrap(parameter_label(param), 90 // len(params) + 2), fontsize=6.5)
             if j == 0:
                 ax.set_ylabel(_wrap(axis_label(outcome), 22))
     if len(experiment.labels) > 1:
@@ -604,6 +609,11 @@ def sample_figures(
             "Each dot is one design point's mean over its replications.",
         )
     ]
+
+
+def _words(value) -> str:
+    """A design value for a legend: policy names without underscores."""
+    return str(value).replace("_", " ") if isinstance(value, str) else f"{value:g}"
 
 
 def _wrap(text: str, width: int) -> str:
@@ -624,7 +634,7 @@ def sensitivity_figure(
     plt = _plt()
     out.mkdir(parents=True, exist_ok=True)
     keys = list(dict.fromkeys(map(tuple, table[["scenario", "outcome"]].to_numpy())))[:MAX_PANELS]
-    ncol = min(3, len(keys))
+    ncol = 2 if len(keys) == 4 else min(3, len(keys))
     nrow = int(np.ceil(len(keys) / ncol))
     fig, axes = plt.subplots(
         nrow, ncol, figsize=(DOUBLE, 2.5 * nrow + 0.8), squeeze=False, layout="constrained"

@@ -391,8 +391,15 @@ def sensitivity_sentences(kind: str, sens: pd.DataFrame) -> list[str]:
             continue
         top = rows.iloc[0]
         unsure = rows[rows[conf] >= rows[value]]
+
+        def index(v: float, outcome: str = outcome) -> str:
+            if kind == "morris" and is_share(outcome):  # mu* is in the outcome's unit
+                return f"{v * 100:.2g} points"
+            return f"{v:.3g}" if kind == "morris" else f"{v:.2f}"
+
         shown = [
-            f"{parameter_label(r.parameter)} ({getattr(r, value):.3g} +/- {getattr(r, conf):.2g})"
+            f"{parameter_label(r.parameter)} ({index(getattr(r, value))} +/- "
+            f"{index(getattr(r, conf))})"
             for r in rows.head(3).itertuples()
         ]
         text = f"**{name}** depends most on " + ", then ".join(shown)
@@ -471,8 +478,7 @@ def write_report(result, formats: tuple[str, ...] = figures.FORMATS) -> Path:
     table.to_csv(tab_dir / "summary.csv", index=False)
     table = table[table["outcome"].isin(outcomes)] if len(table) else table
 
-    title = spec.name.replace("_", " ")
-    lines = [f"# {title[0].upper() + title[1:]}", ""]
+    lines = [f"# {spec.name}", ""]
     if spec.description:
         lines += [spec.description, ""]
     if counts["failed"]:
@@ -512,8 +518,8 @@ def write_report(result, formats: tuple[str, ...] = figures.FORMATS) -> Path:
             lead_keys = (f"sensitivity_{kind}", "samples")
             method = "Morris" if kind == "morris" else "Sobol"
             what = (
-                "mu* (mean absolute elementary effect, in the outcome's unit per unit range) "
-                "+/- its bootstrap 95% half-width"
+                "mu* (mean absolute elementary effect: the outcome's change, in its own unit, "
+                "over a parameter's whole sampled range) +/- its bootstrap 95% half-width"
                 if kind == "morris"
                 else "total-order index ST +/- its bootstrap 95% half-width"
             )
