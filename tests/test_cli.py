@@ -161,7 +161,7 @@ def test_every_subcommand_help_shows_an_example():
 
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices  # the registered subcommands
-    assert {"run", "story", "experiment", "validate", "dashboard"} <= set(commands)
+    assert {"run", "story", "experiment", "discover", "validate", "dashboard"} <= set(commands)
     for name, command in commands.items():
         text = command.format_help()
         assert "example:" in text and f"curtain {name}" in text.split("example:")[1], name

@@ -50,6 +50,10 @@ from sim.experiments.outcomes import OUTCOMES, parameter_label
 from sim.experiments.task import RUN_COLUMNS, SUCCEEDED
 from sim.suggest import did_you_mean
 
+#: The scenario as a PRIM input: EMA Workbench drops a column named "scenario" (its own
+#: bookkeeping), so it goes in under another name and comes back as "scenario".
+SCENARIO = "scenario"
+SCENARIO_INPUT = "scenario label"
 #: Columns of runs.parquet that are bookkeeping, not design inputs.
 BOOKKEEPING = {*RUN_COLUMNS, "seed", "status", "error"}
 SECTION_START = "<!-- curtain discover: start -->"
@@ -249,27 +253,62 @@ def find_boxes(
     return found
 
 
+def _inside(x: pd.DataFrame, limits: pd.DataFrame) -> np.ndarray:
+    """Runs inside a box: within [low, high] for numbers, among the kept categories."""
+    mask = np.ones(len(x), dtype=bool)
+    for column in limits.columns:
+        lo, hi = limits[column].iloc[0], limits[column].iloc[1]
+        if isinstance(lo, set):
+            mask &= x[column].astype(str).isin({str(v) for v in lo}).to_numpy()
+        else:
+            values = x[column].to_numpy(dtype=float)
+            mask &= (values >= lo) & (values <= hi)
+    return mask
+
+
+def quasi_p(x: pd.DataFrame, y: np.ndarray, limits: pd.DataFrame, full: pd.DataFrame) -> dict:
+    """Quasi-p value of each restriction (Bryant & Lempert 2010): with that one restriction
+    lifted, the box's density is p; the chance of seeing at least the box's cases of interest
+    among its runs, Binomial(n, p), one-sided. Small: the restriction adds density not by
+    chance. (Computed here: EMA Workbench 3.0's ``inspect`` fails on categorical inputs.)"""
+    from scipy.stats import binomtest
+
+    inside = _inside(x, limits)
+    n, k = int(inside.sum()), int(y[inside].sum())
+    out = {}
+    for column in limits.columns:
+        if limits[column].iloc[0] == full[column].iloc[0] and (
+            limits[column].iloc[1] == full[column].iloc[1]
+        ):
+            continue
+        lifted = limits.copy()
+        lifted[column] = full[column]
+        wider = _inside(x, lifted)
+        p = float(y[wider].mean()) if wider.any() else 0.0
+        out[column] = float(binomtest(k, n, p, alternative="greater").pvalue) if n else np.nan
+    return out
+
+
 def _describe(box, x: pd.DataFrame, number: int, trajectory: pd.DataFrame, chosen: int) -> Box:
     limits = box.box_lims[chosen]
     full = box.prim.box_init
-    qp = box.qp[chosen] if getattr(box, "qp", None) else {}
+    qp = quasi_p(x, np.asarray(box.prim.y, dtype=bool), limits, full)
     rows = []
     for column in x.columns:
         lo, hi = limits[column].iloc[0], limits[column].iloc[1]
+        name = SCENARIO if column == SCENARIO_INPUT else column
         if isinstance(lo, set):
             kept = sorted(map(str, lo))
             if set(kept) == set(map(str, full[column].iloc[0])):
                 continue
             rows.append(
-                {"input": column, "low": np.nan, "high": np.nan, "categories": " | ".join(kept)}
+                {"input": name, "low": np.nan, "high": np.nan, "categories": " | ".join(kept)}
             )
         else:
             if lo == full[column].iloc[0] and hi == full[column].iloc[1]:
                 continue
-            rows.append({"input": column, "low": float(lo), "high": float(hi), "categories": ""})
-        p = qp.get(column, [np.nan, np.nan]) if isinstance(qp, dict) else [np.nan, np.nan]
-        finite = [v for v in np.ravel(p) if v is not None and np.isfinite(v)]
-        rows[-1]["qp"] = max(finite) if finite else np.nan
+            rows.append({"input": name, "low": float(lo), "high": float(hi), "categories": ""})
+        rows[-1]["qp"] = qp.get(column, np.nan)
     stats = trajectory.iloc[chosen]
     return Box(
         number=number,
@@ -347,8 +386,8 @@ def discover(
         raise CurtainError(f"--where: no run meets {where!r}; nothing to discover")
     if y.all():
         raise CurtainError(f"--where: every run meets {where!r}; nothing to tell apart")
-    x = runs[inputs].copy()
-    for column in inputs:
+    x = runs[inputs].rename(columns={SCENARIO: SCENARIO_INPUT})
+    for column in x.columns:
         if not pd.api.types.is_numeric_dtype(x[column]):
             x[column] = x[column].astype("category")
         else:
@@ -357,12 +396,13 @@ def discover(
     out = Path(out) if out else results / "discovery"
     out.mkdir(parents=True, exist_ok=True)
     _tables(found, out)
+    x = x.rename(columns={SCENARIO_INPUT: SCENARIO})  # inputs by the names the boxes use
     figs = _figures(found, x, out, formats)
-    text = _section(found, x, y, where, figs, out, results, len(runs))
+    text = _section(found, x, y, where, figs, out, out, len(runs))
     (out / "discovery.md").write_text(text, encoding="utf-8")
     report = results / "report.md"
-    if report.is_file():
-        _into_report(report, text, out, results)
+    if report.is_file():  # the same section, its links relative to the report
+        _into_report(report, _section(found, x, y, where, figs, out, results, len(runs)))
     return out / "discovery.md"
 
 
@@ -459,6 +499,14 @@ def _figures(found: list[Box], x: pd.DataFrame, out: Path, formats) -> list:
                     for k, cat in enumerate(cats):
                         if str(cat) in kept:
                             lo = k / len(cats)
+                            ax.text(
+                                lo,
+                                y + 0.22,
+                                fg._wrap(str(cat), 30),
+                                fontsize=6.5,
+                                ha="left",
+                                va="top",
+                            )
                             ax.plot(
                                 [lo, lo + 1 / len(cats)],
                                 [y, y],
@@ -501,15 +549,21 @@ def _figures(found: list[Box], x: pd.DataFrame, out: Path, formats) -> list:
                 formats,
                 "The box's ranges",
                 "Each bar is the range a box keeps of one input, drawn within the range the "
-                "design sampled (0% its lowest value, 100% its highest), with the values at "
-                "its ends.",
+                "design sampled (0% its lowest value, 100% its highest, on a linear scale), "
+                "with the values at its ends; for a categorical input (the scenario), the "
+                "categories kept.",
             )
         )
     return made
 
 
-def _section(found, x, y, where, figs, out: Path, results: Path, n_runs: int) -> str:
-    rel = lambda p: Path(p).relative_to(results).as_posix()  # noqa: E731
+def _section(found, x, y, where, figs, out: Path, base: Path, n_runs: int) -> str:
+    """The Markdown section, its links relative to ``base`` (the folder of the file)."""
+    import os
+
+    def rel(path) -> str:
+        return Path(os.path.relpath(Path(path).resolve(), Path(base).resolve())).as_posix()
+
     lines = [
         "## Scenario discovery",
         "",
@@ -560,7 +614,8 @@ def _section(found, x, y, where, figs, out: Path, results: Path, n_runs: int) ->
     return "\n".join(lines)
 
 
-def _into_report(report: Path, text: str, out: Path, results: Path) -> None:
+def _into_report(report: Path, text: str) -> None:
+    """Put the section into report.md before its appendix, replacing an earlier one."""
     old = report.read_text(encoding="utf-8")
     block = f"{SECTION_START}\n{text}\n{SECTION_END}\n"
     if SECTION_START in old and SECTION_END in old:
