@@ -370,6 +370,11 @@ def sample_sentences(runs: pd.DataFrame, params: list[str], outcomes: list[str])
         text = f"**{name}** follows " + ", then ".join(words)
         if len(ranked) > 1 and ranked[0][2] <= ranked[1][3]:
             text += "; the first two cannot be ranked (their 95% intervals overlap)"
+        if means["scenario"].nunique() > 1:
+            by = means.groupby("scenario", sort=False)[outcome].mean()
+            text += "; mean by scenario: " + ", ".join(
+                f"{lab} {fmt(v, outcome)}" for lab, v in by.items()
+            )
         sentences.append(text + ".")
     return sentences
 
@@ -537,8 +542,13 @@ def write_report(result, formats: tuple[str, ...] = figures.FORMATS) -> Path:
         lead += [f"- {s}" for s in sentences]
         lead += [
             "",
-            f"{n_points} design points x {spec.replications} replications, {spec.days} days "
-            "each; each point's value is the mean over its replications.",
+            f"{n_points} design points x {spec.replications} "
+            f"replication{'s' if spec.replications != 1 else ''}, {spec.days} days each"
+            + (
+                "; each point's value is the mean over its replications."
+                if spec.replications > 1
+                else "."
+            ),
             "",
             "## Key outcomes across the design",
             "",
