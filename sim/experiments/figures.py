@@ -244,6 +244,9 @@ def _legend_below(fig, axes, ncol: int | None = None) -> None:
             if n not in names:
                 handles.append(h)
                 names.append(n)
+    # intervention markers after the lines they belong to
+    order = sorted(range(len(names)), key=lambda i: ": intervention" in names[i])
+    handles, names = [handles[i] for i in order], [names[i] for i in order]
     if handles:
         fig.legend(
             handles,
