@@ -197,7 +197,7 @@ FIGURE_TEXT = {
     "response_rate": ["stories answered (%)", "day of the year", "Site A", "Site B", "Site C"],
     "response_mix": ["stories by best reply (%)", "generic", "conversational", "no reply"],
     "changes": ["changes", "Changes made (cumulative)", "Site C"],
-    "reputation": ["reputation (-1 damning to +1 favourable)", "Site A"],
+    "reputation": ["reputation (-1 to +1)", "Site A"],
     "distributions": ["response rate (any reply, %)", "changes made", "Site B"],
 }
 
@@ -248,3 +248,28 @@ def test_a_bad_figure_format_is_one_line(tmp_path, capsys):
         capsys.readouterr().err
     )
     assert not (tmp_path / "o").exists()
+
+
+def test_shared_intervention_days_and_long_legends_stay_in_the_column(tmp_path):
+    # Site A's day-120 intervention is inherited by the new chief nurse scenario, which adds
+    # day 180: the shared day is drawn once, and the long legend entry wraps.
+    text = f"""
+name = "chief_nurse"
+days = 200
+replications = 2
+base_seed = 1
+outcomes = ["response_rate", "changes_made", "reputation_end"]
+[[scenarios]]
+file = "{SCENARIOS / "site_a.toml"}"
+[[scenarios]]
+file = "{SCENARIOS.parent / "experiments" / "scenarios" / "site_a_new_chief_nurse.toml"}"
+[design]
+kind = "compare"
+"""
+    out = _run(tmp_path, text, "chief_nurse")
+    legend = _svg_text(out / "figures" / "reputation.svg")
+    assert "Site A: intervention, day 120" in legend and "also day 120" in legend
+    for name in FIGURE_TEXT:
+        width, _ = _png_inches(out / "figures" / f"{name}.png")
+        column = SINGLE if name == "reputation" else DOUBLE
+        assert width <= column * 1.05, name

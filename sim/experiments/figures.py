@@ -219,7 +219,7 @@ def _band(ax, x, mean, low, high, colour, style, marker, name, offset: int = 0) 
 
 def _interventions(ax, experiment: LoadedExperiment, labels: list[str], look) -> bool:
     """Vertical lines at each scenario's intervention days, labelled once; True if any."""
-    drawn = False
+    drawn: dict[int, str] = {}  # day -> the scenario whose line marks it
     for lab in labels:
         days = sorted(
             {
@@ -229,11 +229,22 @@ def _interventions(ax, experiment: LoadedExperiment, labels: list[str], look) ->
             }
         )
         colour, style, _ = look[lab]
-        for i, day in enumerate(days):
-            name = f"{lab}: intervention, day {', '.join(map(str, days))}" if i == 0 else None
-            ax.axvline(day, color=colour, linestyle=style, lw=0.9, alpha=0.8, label=name)
-            drawn = True
-    return drawn
+        own = [d for d in days if d not in drawn]  # a shared day keeps the first line only
+        shared = [d for d in days if d in drawn]
+        for i, day in enumerate(own):
+            name = f"{lab}: intervention, day {', '.join(map(str, own))}"
+            if shared:
+                name += f" (also day {', '.join(map(str, shared))}, as {drawn[shared[0]]})"
+            ax.axvline(
+                day,
+                color=colour,
+                linestyle=style,
+                lw=0.9,
+                alpha=0.8,
+                label=name if i == 0 else None,
+            )
+            drawn[day] = lab
+    return bool(drawn)
 
 
 def _legend_below(fig, axes, ncol: int | None = None) -> None:
@@ -248,11 +259,16 @@ def _legend_below(fig, axes, ncol: int | None = None) -> None:
     order = sorted(range(len(names)), key=lambda i: ": intervention" in names[i])
     handles, names = [handles[i] for i in order], [names[i] for i in order]
     if handles:
+        # as many columns as fit the figure's width (about 13 characters an inch at 7.5 pt)
+        room = int(fig.get_figwidth() * 13) - 8
+        names = [_wrap(n, room) for n in names]  # a long entry wraps within the figure
+        widest = max(len(line) for n in names for line in n.splitlines())
+        fits = int((room + 8) // (widest + 8))
         fig.legend(
             handles,
             names,
             loc="outside lower center",
-            ncol=ncol or min(4, len(names)),
+            ncol=max(1, min(ncol or 4, len(names), fits)),
             handlelength=3,
         )
 
@@ -400,7 +416,7 @@ def compare_figures(
     series(ax, "reputation")
     ax.axhline(0, color="0.5", lw=0.6)
     ax.set_xlabel("day of the year")
-    ax.set_ylabel("reputation (-1 damning to +1 favourable)")
+    ax.set_ylabel(axis_label("reputation"))
     _interventions(ax, experiment, labels, look)
     _legend_below(fig, ax, ncol=2)
     made.append(
