@@ -655,10 +655,15 @@ def sensitivity_figure(
     keys = list(dict.fromkeys(map(tuple, table[["scenario", "outcome"]].to_numpy())))[:MAX_PANELS]
     ncol = 2 if len(keys) == 4 else min(3, len(keys))
     nrow = int(np.ceil(len(keys) / ncol))
-    fig, axes = plt.subplots(
-        nrow, ncol, figsize=(DOUBLE, 2.5 * nrow + 0.8), squeeze=False, layout="constrained"
-    )
     kind = experiment.spec.design.kind
+    fig, axes = plt.subplots(
+        nrow,
+        ncol,
+        figsize=(DOUBLE, 2.5 * nrow + 0.8),
+        squeeze=False,
+        layout="constrained",
+        sharey=kind == "sobol",  # the parameters' names once, on the left
+    )
     many = len(experiment.labels) > 1
     params = list(dict.fromkeys(table["parameter"]))
     look = {p: STYLES[(i + 3) % len(STYLES)] for i, p in enumerate(params)}
@@ -687,32 +692,35 @@ def sensitivity_figure(
                 _percent(ax, "x")
                 _percent(ax, "y")
         else:
-            pos = np.arange(len(sel))
-            ax.bar(
+            # horizontal bars, one row per parameter (in the same order in every panel), so
+            # the parameters' names have room on the left of the first column
+            pos = np.arange(len(params))
+            sel = sel.set_index("parameter").reindex(params)
+            ax.barh(
                 pos - 0.18,
                 sel["S1"],
                 0.36,
-                yerr=sel["S1_conf"],
+                xerr=sel["S1_conf"],
                 label="S1 (first order)",
                 capsize=2,
                 color=OKABE_ITO["sky blue"],
             )
-            ax.bar(
+            ax.barh(
                 pos + 0.18,
                 sel["ST"],
                 0.36,
-                yerr=sel["ST_conf"],
+                xerr=sel["ST_conf"],
                 label="ST (total)",
                 capsize=2,
                 color=OKABE_ITO["blue"],
                 hatch="//",
                 edgecolor="white",
             )
-            ax.set_xticks(
-                pos, [_wrap(parameter_label(p), 18) for p in sel["parameter"]], fontsize=6.5
-            )
-            ax.set_ylabel("Sobol index (share of variance)")
-            ax.axhline(0, color="0.5", lw=0.6)
+            ax.set_yticks(pos, [_wrap(parameter_label(p), 28) for p in params], fontsize=6.5)
+            ax.set_ylim(len(params) - 0.5, -0.5)  # first parameter on top (axes are shared)
+            ax.set_xlabel("Sobol index (share of variance)")
+            ax.axvline(0, color="0.5", lw=0.6)
+            ax.grid(axis="y", visible=False)
     for ax in list(axes.flat)[len(keys) :]:
         ax.set_visible(False)
     _legend_below(fig, axes.flat[0], ncol=2)
