@@ -273,3 +273,31 @@ kind = "compare"
         width, _ = _png_inches(out / "figures" / f"{name}.png")
         column = SINGLE if name == "reputation" else DOUBLE
         assert width <= column * 1.05, name
+
+
+def test_sensitivity_figure_and_report_use_words(tmp_path):
+    text = f"""
+name = "morris_small"
+days = 20
+replications = 1
+base_seed = 4
+outcomes = ["stories", "response_rate"]
+[[scenarios]]
+file = "{SCENARIOS / "site_a.toml"}"
+[design]
+kind = "morris"
+samples = 4
+[design.parameters]
+"stories.per_day" = {{ low = 1, high = 10 }}
+"audience.credit_change_made" = {{ low = 0.0, high = 0.5 }}
+"""
+    out = _run(tmp_path, text, "morris_small")
+    svg = _svg_text(out / "figures" / "sensitivity_morris.svg")
+    assert "mu*: overall influence" in svg and "sigma: interaction" in svg
+    assert "first-time stories posted per day" in svg and "stories.per_day" not in svg
+    report = (out / "report.md").read_text()
+    lead = report.split("## Key outcomes across the design")[0]
+    assert "**Stories posted** depends most on first-time stories posted per day" in lead
+    # the credit for a change made cannot move Site A's stories: its mu* is zero
+    assert "impression gained when a change made is reported" in lead
+    assert "| stories posted |" in report.split("## Key outcomes across the design")[1]

@@ -136,8 +136,11 @@ def label(outcome: str) -> str:
 
 
 def unit(outcome: str) -> str:
-    """The outcome's unit ("%" for shares of stories), or "" when it has none."""
-    return UNITS.get(outcome, "")
+    """The outcome's unit ("%" for shares of stories), or "" when it has none. A name not in
+    :data:`UNITS` that reads as a share (``share_*``, ``*_rate``) is a percentage."""
+    if outcome in UNITS:
+        return UNITS[outcome]
+    return "%" if outcome.startswith("share_") or outcome.endswith("_rate") else ""
 
 
 def is_share(outcome: str) -> bool:
