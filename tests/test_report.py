@@ -301,3 +301,23 @@ samples = 4
     # the credit for a change made cannot move Site A's stories: its mu* is zero
     assert "impression gained when a change made is reported" in lead
     assert "| stories posted |" in report.split("## Key outcomes across the design")[1]
+
+
+def test_one_sentence_names_a_culture_that_leads_every_headline_outcome():
+    from sim.experiments.report import overall_sentence
+
+    rows = []
+    for outcome, values in {
+        "response_rate": (0.04, 0.99, 0.995),
+        "changes_made": (0.0, 0.2, 232.8),
+    }.items():
+        for scenario, mean in zip(("Site A", "Site B", "Site C"), values, strict=True):
+            rows.append({"scenario": scenario, "outcome": outcome, "mean": mean})
+    table = pd.DataFrame(rows)
+    assert overall_sentence(table, ["response_rate", "changes_made"]) == (
+        "**Site C is highest on both headline outcomes** (response rate (any reply) and "
+        "changes made)."
+    )
+    table.loc[table["scenario"] == "Site B", "mean"] = [0.999, 0.2]  # B answers most
+    assert overall_sentence(table, ["response_rate", "changes_made"]) == ""
+    assert overall_sentence(table, ["response_rate", "care_quality_end"]) == ""  # not headline

@@ -225,12 +225,38 @@ def compare_sentences(runs: pd.DataFrame, table: pd.DataFrame, outcomes: list[st
     return sentences
 
 
+def overall_sentence(table: pd.DataFrame, outcomes: list[str]) -> str:
+    """ "Site C is highest on all four headline outcomes." when one group is, for the
+    headline outcomes (on each of which more is better); "" otherwise."""
+    if not outcomes or any(o not in HEADLINE_OUTCOMES for o in outcomes):
+        return ""
+    tops = []
+    for outcome in outcomes:
+        rows = table[table["outcome"] == outcome].dropna(subset=["mean"])
+        if len(rows) < 2 or rows["mean"].nunique() == 1:
+            return ""
+        best = rows["mean"].max()
+        leaders = rows.loc[rows["mean"] == best, "scenario"].tolist()
+        if len(leaders) > 1:
+            return ""
+        tops.append(leaders[0])
+    if len(set(tops)) != 1:
+        return ""
+    words = {2: "both", 3: "all three", 4: "all four"}.get(len(outcomes), f"all {len(outcomes)}")
+    names = ", ".join(label(o) for o in outcomes[:-1]) + f" and {label(outcomes[-1])}"
+    return f"**{tops[0]} is highest on {words} headline outcomes** ({names})."
+
+
 def _compare_sections(exp, runs, table, outcomes, dupes, tab_dir) -> tuple[list, list]:
     """(lead lines, appendix lines) of a comparison."""
     labels = [c for c in exp.labels if c in set(table["scenario"])]
     key = key_outcomes(outcomes)
     lead = ["## In short", ""]
-    sentences = compare_sentences(runs, table, headline(outcomes))
+    chosen = headline(outcomes)
+    sentences = compare_sentences(runs, table, chosen)
+    overall = overall_sentence(table, chosen)
+    if overall:
+        lead += [overall, ""]
     lead += [f"- {s}" for s in sentences] or ["- Fewer than two groups ran: nothing to compare."]
     n = int(table["n"].max()) if len(table) else 0
     lead += ["", f"Mean [95% CI] over {n} runs per culture, {exp.spec.days} days each.", ""]
