@@ -464,17 +464,25 @@ def _first_days(actors: np.ndarray, days: np.ndarray) -> np.ndarray:
 
 
 def _active_in_window(actors: np.ndarray, days: np.ndarray, n: int, window: int) -> np.ndarray:
-    """Distinct actors with at least one event in the last ``window`` days, per day."""
+    """Distinct actors with at least one event in the last ``window`` days, per day.
+
+    An event on day ``d`` keeps its actor active on days ``d .. d + window - 1``. With the
+    events sorted by actor and day, each event's stretch is cut where the same actor's next
+    event begins, so one actor's stretches never overlap, and a difference array over the
+    days counts every active actor once: memory linear in events plus days (a responders x
+    days matrix would reach gigabytes over decades), time dominated by one sort.
+    """
     if len(actors) == 0 or n == 0:
         return np.zeros(n, dtype=np.int64)
-    ids, index = np.unique(actors, return_inverse=True)
-    hits = np.zeros((len(ids), n + 1), dtype=np.int32)
-    np.add.at(hits, (index, days + 1), 1)
-    upper = np.cumsum(hits, axis=1)[:, 1:]  # events on days <= t
-    lower = np.zeros_like(upper)  # events on days <= t - window
-    if n > window:
-        lower[:, window:] = upper[:, : n - window]
-    return ((upper - lower) > 0).sum(axis=0)
+    order = np.lexsort((days, actors))
+    actor = actors[order]
+    start = days[order].astype(np.int64)
+    end = start + window
+    same = actor[1:] == actor[:-1]  # the next event is the same actor's
+    end[:-1][same] = np.minimum(end[:-1][same], start[1:][same])
+    start, end = np.clip(start, 0, n), np.clip(end, 0, n)
+    change = np.bincount(start, minlength=n + 1) - np.bincount(end, minlength=n + 1)
+    return np.cumsum(change[:n])
 
 
 def first_response_delays(model: CurtainModel) -> np.ndarray:

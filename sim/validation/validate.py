@@ -59,6 +59,9 @@ def replicate(
     come back in seed order, so the array is the same as a serial run's); ``pool`` reuses
     one already open (see :func:`shared_runs`) instead of opening one per call.
     """
+    from sim.runner import freeze_imports
+
+    freeze_imports()  # and any pool's workers fork with the model imported
     texts = tuple(expressions)
     n = len(seeds)
     if pool is not None and n > 1:
