@@ -27,6 +27,8 @@ class BackstageLink:
 class Detached(BackstageLink):
     """No route from online feedback to improvement work (weak link, no capacity)."""
 
+    label = "No route to improvement work"
+
 
 @BACKSTAGE.register("separate_team")
 class SeparateTeam(BackstageLink):
@@ -35,6 +37,8 @@ class SeparateTeam(BackstageLink):
     Public replies are not passed on; an author who contacts PALS is taken up with
     ``p_take_up`` (Site B).
     """
+
+    label = "A separate patient experience team"
 
     def take_up_chance(self, public_conversation, offline_contact):
         return self.config.p_take_up if offline_contact else 0.0
@@ -47,6 +51,8 @@ class Linked(BackstageLink):
     Both routes are taken up with ``p_take_up``; issues from a public conversation also get
     the leverage of visibility when planned and worked on.
     """
+
+    label = "Responders linked to improvement teams"
 
     def take_up_chance(self, public_conversation, offline_contact):
         return self.config.p_take_up if (public_conversation or offline_contact) else 0.0

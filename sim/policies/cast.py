@@ -52,6 +52,8 @@ class Central(CastPolicy):
     Every story alerts ``alerts_per_story`` members of the whole cast; nobody is recruited.
     """
 
+    label = "A small central team answers"
+
     def candidates(self, cast, service, u):
         return _rotation(cast.members, self.config.alerts_per_story, u)
 
@@ -65,6 +67,8 @@ class Distributed(CastPolicy):
     Poisson number joins: ``recruits_per_month`` scaled by leadership drive and by
     communications' openness, up to ``max_size``.
     """
+
+    label = "Staff across services answer"
 
     def candidates(self, cast, service, u):
         k = self.config.alerts_per_story

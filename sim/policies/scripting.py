@@ -50,6 +50,8 @@ class NoScript(Script):
     response but unfortunately that's all that we can do", Site A PALS staff).
     """
 
+    label = "No script: staff improvise"
+
     def choose(self, confidence, needs_bespoke, needs_generic):
         if confidence >= needs_bespoke + self.config.improvisation_penalty:
             return CONVERSATIONAL
@@ -73,6 +75,7 @@ class GenericTemplates(Script):
     ("repeatedly re-enacting the same 'non-performance'").
     """
 
+    label = "Generic templates"
     exposes = False
 
     def choose(self, confidence, needs_bespoke, needs_generic):
@@ -88,6 +91,8 @@ class StageDirections(Script):
     "knee-jerk" generic reply with probability ``p_knee_jerk`` (a Site C concern), which the
     guidelines count as poor.
     """
+
+    label = "Stage directions for conversations"
 
     @property
     def cue(self):
