@@ -45,7 +45,7 @@ class Registry:
 
     def label(self, name: str) -> str:
         """A short human label: the class's ``label`` attribute, else the name made readable."""
-        label = getattr(self._classes[name], "label", None)
+        label = vars(self._classes[name]).get("label")  # its own, not a parent's
         return label if isinstance(label, str) and label else name.replace("_", " ").capitalize()
 
 
