@@ -408,6 +408,9 @@ def test_legible_at_projector_sizes(browser_page, size):
         # The stage starts on the first screen, its first story whole.
         first = page.locator(".culture-main .curtain-story").first.bounding_box()
         assert first["y"] + first["height"] <= height
+        if width >= 1700:  # a wide screen shows the charts beside the stage
+            chart = page.locator(".culture-main svg[data-chart]").first.bounding_box()
+            assert chart["y"] + chart["height"] <= height
         today = int(page.locator("[data-today]").get_attribute("data-today"))
         assert today == 149 == _newest_posted(page.locator(".culture-main"))
         assert page.locator(".curtain-waiting").count() > 0

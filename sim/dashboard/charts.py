@@ -28,8 +28,8 @@ from sim.story import RESPONSE_TYPES
 WIDTH, HEIGHT = 600, 300
 LEFT, RIGHT, BOTTOM = 66, 16, 50
 #: Text size in drawing units; the drawing is never shown narrower than MIN_WIDTH pixels.
-FONT, TITLE_FONT = 19, 21
-MIN_WIDTH = 460
+FONT, TITLE_FONT = 20, 22
+MIN_WIDTH = 440
 #: Longest axis label in ticks, so a long run gets a tick every 2, 3 ... months.
 MAX_TICKS = 13
 

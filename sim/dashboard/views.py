@@ -62,7 +62,8 @@ CSS = f"""
 .curtain-cultures {{ flex: 1 1 auto; min-width: 0; display: flex; gap: 12px;
   align-items: flex-start; }}
 .curtain-cultures > * {{ flex: 1 1 0; min-width: 0; }}
-.culture-head {{ font-size: 22px; font-weight: bold; }}
+.culture .v-card__text, .culture .v-card {{ padding: 8px 10px; }}
+.culture-head {{ font-size: 22px; font-weight: bold; color: #111; }}
 .culture-about {{ font-size: 15px; color: #333; }}
 .culture-role {{ font-size: 14px; color: #555; }}
 .curtain-page h4 {{ font-size: 18px; margin: 10px 0 4px 0; }}
@@ -83,12 +84,19 @@ CSS = f"""
 .curtain-counts b {{ font-size: 22px; display: block; }}
 .curtain-charts {{ display: grid; gap: 8px;
   grid-template-columns: repeat(auto-fill, minmax({MIN_WIDTH}px, 1fr)); }}
-.curtain-charts svg {{ width: 100%; min-width: {MIN_WIDTH}px; max-width: 760px;
+.curtain-charts svg {{ width: 100%; min-width: {MIN_WIDTH}px; max-width: 640px;
   height: auto; }}
 .curtain-small {{ font-size: 14px; color: #444; }}
+/* A wide screen (1920 px): each card puts its charts beside its stage, both on the first screen. */
+@media (min-width: 1700px) {{
+  .culture-body {{ display: grid; grid-template-columns: minmax(0, 1fr) {MIN_WIDTH + 10}px;
+    gap: 12px; align-items: start; }}
+  .curtain-charts {{ grid-template-columns: 1fr; }}
+}}
 .info-panel {{ font-size: 16px; max-width: 1100px; background: #fffbea;
   border: 1px solid #e6d9a8; padding: 6px 14px; margin: 6px 0; }}
 .info-panel table {{ border-collapse: collapse; }}
+.info-panel strong, .info-panel b {{ font-weight: bold; }}
 .info-panel td, .info-panel th {{ border: 1px solid #ccc; padding: 2px 6px; }}
 """ + "".join(
     f'.curtain-reply.{kind}::before {{ content: "■ "; color: {response_style(kind)[0]}; }}\n'
@@ -298,31 +306,38 @@ def CultureView(
             )
             if role:
                 solara.HTML(tag="div", unsafe_innerHTML=role, classes=["culture-role"])
-            solara.HTML(tag="div", unsafe_innerHTML=tally_html(culture), classes=["waiting"])
-            solara.HTML(tag="h4", unsafe_innerHTML="Public stage")
-            solara.HTML(tag="div", unsafe_innerHTML=legend_html())
-            solara.HTML(tag="div", unsafe_innerHTML=stage_html(culture), classes=["stage"])
-            solara.HTML(
-                tag="div",
-                unsafe_innerHTML=f'<div class="curtain-small">{levers_line(culture)}</div>',
-                classes=["policies"],
-            )
-            solara.HTML(
-                tag="div",
-                unsafe_innerHTML='<div class="curtain-charts">'
-                + "".join(charts.values())
-                + "</div>",
-                classes=["charts"],
-            )
-            solara.HTML(tag="h4", unsafe_innerHTML="Backstage")
-            solara.HTML(tag="div", unsafe_innerHTML=backstage_html(culture), classes=["backstage"])
-            if culture.interventions:
-                lines = "".join(
-                    f'<div class="curtain-small">day {day}: {escape(note)}</div>'
-                    for day, note in culture.interventions
-                )
-                solara.HTML(tag="h4", unsafe_innerHTML="Levers changed during this run")
-                solara.HTML(tag="div", unsafe_innerHTML=lines, classes=["interventions"])
+            with solara.Div(classes=["culture-body"]):
+                with solara.Div(classes=["culture-stage"]):
+                    solara.HTML(
+                        tag="div", unsafe_innerHTML=tally_html(culture), classes=["waiting"]
+                    )
+                    solara.HTML(tag="h4", unsafe_innerHTML="Public stage")
+                    solara.HTML(tag="div", unsafe_innerHTML=legend_html())
+                    solara.HTML(tag="div", unsafe_innerHTML=stage_html(culture), classes=["stage"])
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=f'<div class="curtain-small">{levers_line(culture)}</div>',
+                        classes=["policies"],
+                    )
+                with solara.Div(classes=["culture-figures"]):
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML='<div class="curtain-charts">'
+                        + "".join(charts.values())
+                        + "</div>",
+                        classes=["charts"],
+                    )
+                    solara.HTML(tag="h4", unsafe_innerHTML="Backstage")
+                    solara.HTML(
+                        tag="div", unsafe_innerHTML=backstage_html(culture), classes=["backstage"]
+                    )
+                    if culture.interventions:
+                        lines = "".join(
+                            f'<div class="curtain-small">day {day}: {escape(note)}</div>'
+                            for day, note in culture.interventions
+                        )
+                        solara.HTML(tag="h4", unsafe_innerHTML="Levers changed during this run")
+                        solara.HTML(tag="div", unsafe_innerHTML=lines, classes=["interventions"])
 
 
 @solara.component

@@ -32,7 +32,7 @@ class Escalation:
 class NoEscalation(Escalation):
     """Nobody follows up unanswered stories (Sites A and B)."""
 
-    label = "No follow-up of unanswered stories"
+    label = "Nobody follows up"
 
 
 @ESCALATION.register("reminders")

@@ -27,7 +27,7 @@ class Identification:
 class Anonymous(Identification):
     """Replies signed by the organisation ("the Trust", "[X] Hospital")."""
 
-    label = "Signed by the Trust (anonymous)"
+    label = "Signed by the Trust"
     named = False
 
 
