@@ -13,7 +13,7 @@ from sim.dashboard import charts
 from sim.dashboard.charts import culture_charts, line_chart, shared_scales
 from sim.dashboard.classroom import NOT_LOOKED_AT, Classroom, fixed_reason, presets_beside
 from sim.dashboard.cli import resolve_compare
-from sim.dashboard.controls import lever_controls, refusal
+from sim.dashboard.controls import change_words, lever_controls, refusal
 from sim.dashboard.info import SECTIONS, info_html, info_markdown
 from sim.dashboard.stage import (
     WAITING_WORDS,
@@ -503,3 +503,16 @@ def test_the_server_hides_solaras_banner():
     from sim.dashboard.server import environment
 
     assert environment(SCENARIOS / "site_a.toml", None, 1)["SOLARA_THEME_SHOW_BANNER"] == "False"
+
+
+def test_interventions_are_listed_in_the_controls_words():
+    room = Classroom(PRESETS, "site_a", None, seed=1)
+    room.set_lever("scripting.policy", "generic_templates")
+    room.set_lever("leadership.priority", 0.4)
+    room.step(121)
+    notes = [change_words(note) for _, note in room.main.interventions]
+    assert notes == [
+        "changed on this page (Scripting: Generic templates, "
+        "How strongly leaders expect feedback work: 0.4)",
+        "Sporadic generic engagement begins (Hours a week each central-team responder: 1.0)",
+    ]

@@ -335,9 +335,9 @@ def test_a_lever_flipped_mid_run_changes_the_stage_and_the_charts(browser_page):
     assert since and set(since) == {"generic"}  # templates from the day the lever flipped
     page.wait_for_function(
         "() => document.querySelector('.culture-main .interventions')"
-        "?.textContent.includes('generic_templates')"
+        "?.textContent.includes('Scripting: Generic templates')"
     )
-    assert main.locator(".interventions").inner_text().count("generic_templates") == 1
+    assert main.locator(".interventions").inner_text().count("Generic templates") == 1
     main_mix = main.locator('svg[data-chart="response_mix"]').inner_html()
     assert main_mix != compare.locator('svg[data-chart="response_mix"]').inner_html()
     browser_page["shot"]("2-lever-flipped")

@@ -188,3 +188,21 @@ def lever_controls() -> list[ControlSpec]:
         return (2, lever, 0)
 
     return sorted(specs, key=order)
+
+
+def change_words(note: str) -> str:
+    """An intervention's ledger note (``"note (path = value, ...)"``) in the controls' words:
+    each ``path = value`` becomes ``label: value``, a policy by its registry label."""
+
+    def words(match: re.Match) -> str:
+        path, value = match.group(1), match.group(2).strip("'\"")
+        lever = path.split(".")[0]
+        if path.endswith(".policy") and lever in REGISTRIES:
+            if value in REGISTRIES[lever].names():
+                value = REGISTRIES[lever].label(value)
+            return f"{lever_words(lever)}: {value}"
+        return f"{short_label(path)}: {value}"
+
+    if note.startswith("dashboard ("):  # the Classroom's note for a change made on the page
+        note = "changed on this page " + note.removeprefix("dashboard ")
+    return re.sub(r"\b([a-z_]+(?:\.[a-z_]+)+) = ('[^']*'|[^,()]+)", words, note)

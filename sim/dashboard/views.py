@@ -24,7 +24,14 @@ import solara
 
 from sim.dashboard.charts import MIN_WIDTH, culture_charts, response_style, shared_scales
 from sim.dashboard.classroom import Classroom, Culture, fixed_reason, presets_beside
-from sim.dashboard.controls import ControlSpec, lever_controls, lever_words, refusal, short_label
+from sim.dashboard.controls import (
+    ControlSpec,
+    change_words,
+    lever_controls,
+    lever_words,
+    refusal,
+    short_label,
+)
 from sim.dashboard.info import info_html
 from sim.dashboard.server import ENV_COMPARE, ENV_SCENARIO, ENV_SEED, NO_COMPARISON
 from sim.dashboard.stage import REPLY_WORDS, backstage_records, stage_records, waiting_records
@@ -333,7 +340,8 @@ def CultureView(
                     )
                     if culture.interventions:
                         lines = "".join(
-                            f'<div class="curtain-small">day {day}: {escape(note)}</div>'
+                            f'<div class="curtain-small">day {day}: '
+                            f"{escape(change_words(note))}</div>"
                             for day, note in culture.interventions
                         )
                         solara.HTML(tag="h4", unsafe_innerHTML="Levers changed during this run")
