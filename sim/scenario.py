@@ -47,6 +47,9 @@ Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Count = Annotated[int, Field(ge=0)]
+#: Log-odds of a reader's favourable impression, and weights added to them (sim/audience.py).
+LogOdds = Annotated[float, Field(ge=-10.0, le=10.0)]
+LogWeight = Annotated[float, Field(ge=0.0, le=10.0)]
 PositiveCount = Annotated[int, Field(ge=1)]
 
 #: Culture levers: the sections chosen by policy name.
@@ -54,6 +57,7 @@ LEVERS = (
     "scripting",
     "staging",
     "cast",
+    "queue",
     "identification",
     "escalation",
     "backstage",
@@ -101,7 +105,21 @@ class Organisation(Section):
 
 
 class Stories(Section):
-    per_day: NonNegative = Field(description="First-time stories posted per day (Poisson mean).")
+    per_day: NonNegative = Field(
+        description="First-time stories posted per day on day 0 by a public that sees no "
+        "reply (Poisson mean); growth and the public's sense that posting is worthwhile "
+        "raise it."
+    )
+    growth_per_year: NonNegative = Field(
+        description="Yearly growth of the platform's use by the population served "
+        "(0.2: 20% more stories a year, compounded daily)."
+    )
+    worth_effect: NonNegative = Field(
+        description="How much more the public posts when it sees posting is worthwhile: the "
+        "rate is multiplied by 1 + worth_effect x the attention-weighted share of visible "
+        "stories with a bespoke reply or a change made (mechanism 8, 'volume that answers "
+        "back')."
+    )
     p_actionable_positive: Probability = Field(
         description="Share of positive stories that still carry a suggestion staff could act on "
         "(every negative story carries an issue)."
@@ -130,7 +148,19 @@ class Care(Section):
 class ByResponse(Section):
     none: Signed = Field(description="Story left unanswered.")
     generic: Signed = Field(description="Answered with a generic (template) reply.")
-    conversational: Signed = Field(description="Answered with a bespoke, conversational reply.")
+    personalised: Signed = Field(
+        description="Answered with a personalised reply: tailored, but telling no journey and "
+        "inviting no conversation."
+    )
+    conversational: Signed = Field(description="Answered with a transparent, conversational reply.")
+
+
+class ByReply(Section):
+    generic: Probability = Field(description="After a generic (template) reply.")
+    personalised: Probability = Field(description="After a personalised reply.")
+    conversational: Probability = Field(
+        description="After a transparent, conversational reply (an invitation to talk)."
+    )
 
 
 class Motives(Section):
@@ -177,8 +207,14 @@ class Patients(Section):
     p_accept_redirect_open: Probability = Field(
         description="Chance any other author takes up an offline invitation."
     )
-    p_reply: Probability = Field(
-        description="Chance the author replies to a conversational response, which staff answer."
+    p_reply: ByReply = Field(
+        description="Chance the author replies to a staff response, by its type; a reply waits "
+        "in the inbox for staff to answer (Table 1: conversational replies draw more "
+        "responses)."
+    )
+    p_raise_with_pals: Probability = Field(
+        description="Chance the author of a negative story also raises it through PALS or "
+        "complaints, whatever happens online (the complaints route to improvement work)."
     )
     p_get_involved: Motives = Field(
         description="Chance of getting involved (volunteering) after a conversational answer, "
@@ -217,8 +253,12 @@ class Confidence(Section):
         description="Share of confidence lost facing a hostile story without support."
     )
     threshold_generic: Probability = Field(description="Confidence needed to post a generic reply.")
+    threshold_personalised: Probability = Field(
+        description="Confidence needed for a personalised (bespoke, not conversational) reply "
+        "to a mild story."
+    )
     threshold_conversational: Probability = Field(
-        description="Confidence needed for a conversational reply to a mild story."
+        description="Confidence needed for a transparent, conversational reply to a mild story."
     )
     threshold_per_hostility: NonNegative = Field(
         description="Extra confidence a conversational reply needs per unit of hostility."
@@ -226,13 +266,20 @@ class Confidence(Section):
 
 
 class Effort(Section):
+    hours_read: Positive = Field(
+        description="Staff hours to read a story waiting in the inbox and decide what to do."
+    )
     hours_generic: Positive = Field(description="Staff hours to post a generic reply.")
+    hours_personalised: Positive = Field(
+        description="Staff hours for a personalised reply (tailored, no journey told)."
+    )
     hours_conversational: Positive = Field(
-        description="Staff hours for a bespoke reply by someone close to the care."
+        description="Staff hours for a transparent, conversational reply by someone close to "
+        "the care."
     )
     hours_liaison: NonNegative = Field(
-        description="Extra hours for the first bespoke reply to a story by someone outside its "
-        "service, who must liaise with the team (mechanism 1)."
+        description="Extra hours for the first conversational reply to a story by someone "
+        "outside its service, who must liaise with the team to tell its journey (mechanism 1)."
     )
 
 
@@ -242,27 +289,34 @@ class Audience(Section):
         "audience's judgement decays as exp(-age / attention_days)."
     )
     views_per_story: NonNegative = Field(description="Views a story collects over its life.")
-    impression_positive: Signed = Field(description="Impression a positive story leaves.")
-    impression_negative: Signed = Field(description="Impression a negative story leaves.")
-    silence_penalty: Probability = Field(
-        description="Impression lost while a story stands unanswered."
+    logit_positive: LogOdds = Field(
+        description="Log-odds that a reader of an unanswered positive story is left with a "
+        "favourable impression of the organisation."
     )
-    credit_generic: Probability = Field(description="Impression a generic reply gains on its own.")
-    credit_conversational: Probability = Field(
-        description="Impression a conversational reply gains."
+    logit_negative: LogOdds = Field(
+        description="Log-odds that a reader of an unanswered negative story is left with a "
+        "favourable impression."
     )
-    credit_identified: Probability = Field(
-        description="Further impression when the responder is named with their role."
+    silence_penalty: LogWeight = Field(
+        description="Log-odds lost while a story stands unanswered for more than a week."
     )
-    redirect_penalty: Probability = Field(
-        description="Impression lost when the reply sends the author offline."
+    credit_generic: LogWeight = Field(description="Log-odds a generic reply gains on its own.")
+    credit_personalised: LogWeight = Field(description="Log-odds a personalised reply gains.")
+    credit_conversational: LogWeight = Field(
+        description="Log-odds a transparent, conversational reply gains."
     )
-    contrived_penalty: Probability = Field(
-        description="Generic credit lost per unit share of generic replies in view: identical "
-        "replies seen in a list look contrived (mechanism 7)."
+    credit_identified: LogWeight = Field(
+        description="Further log-odds when the responder is named with their role."
     )
-    credit_change_made: Probability = Field(
-        description="Impression gained when a change made is reported on the public story."
+    redirect_penalty: LogWeight = Field(
+        description="Log-odds lost when the reply sends the author offline."
+    )
+    contrived_penalty: LogWeight = Field(
+        description="Log-odds of generic credit lost per unit share of generic replies in "
+        "view: identical replies seen in a list look contrived (mechanism 7)."
+    )
+    credit_change_made: LogWeight = Field(
+        description="Log-odds gained when a change made is reported on the public story."
     )
 
 
@@ -303,16 +357,18 @@ class Cast(LeverSection):
     lever: ClassVar[str] = "cast"
     size: Count = Field(description="Registered responders at the start (the cast list).")
     max_size: Count = Field(description="Accounts available: the cast cannot grow past this.")
-    roles: Roles = Field(description="Share of the cast in each role.")
+    roles: Roles = Field(description="Share of each role among staff who join the cast.")
+    initial_roles: Roles = Field(description="Share of each role in the starting cast.")
 
-    @field_validator("roles")
+    @field_validator("roles", "initial_roles")
     @classmethod
     def _roles_sum(cls, v: Roles) -> Roles:
         _shares_sum_to_one(v, "role shares")
         return v
 
     recruits_per_month: NonNegative = Field(
-        description="Keen staff a central team recruits per month at full drive (distributed)."
+        description="Keen staff a central team recruits per month at full drive and full "
+        "openness (distributed)."
     )
     openness_initial: Probability = Field(
         description="Communications staff's initial openness to a wider cast (gatekeeping)."
@@ -320,18 +376,17 @@ class Cast(LeverSection):
     openness_learning: Probability = Field(
         description="Monthly rate at which communications staff's openness follows reputation."
     )
-    alerts_per_story: PositiveCount = Field(
-        description="Cast members alerted to each story (nearest the care first)."
+    reassuring_reputation: Probability = Field(
+        description="Reputation (share of readers left favourable) above which communications' "
+        "fears ease and below which they grow."
     )
-    look_delay_days_mean: NonNegative = Field(
-        description="Mean days before alerted staff look at a new story (exponential)."
+    central_after_days: NonNegative = Field(
+        description="Days a story waits unanswered in its service's inbox before it also "
+        "enters the central team's inbox (distributed)."
     )
-    looks_per_story: PositiveCount = Field(
-        description="Times the alerted staff look at an unanswered story unprompted."
-    )
-    relook_after_days: PositiveCount = Field(description="Days between unprompted looks.")
     p_colleague_adds: Probability = Field(
-        description="Chance a colleague adds a response after a conversational reply."
+        description="Chance a colleague from the story's own service adds a response after a "
+        "conversational reply by someone else."
     )
 
     @model_validator(mode="after")
@@ -341,6 +396,14 @@ class Cast(LeverSection):
                 f"expected max_size >= size, got max_size {self.max_size} < size {self.size}"
             )
         return self
+
+
+class Queue(LeverSection):
+    lever: ClassVar[str] = "queue"
+    give_up_after_days: PositiveCount = Field(
+        description="Days after which a story still waiting in an inbox is no longer looked at "
+        "unprompted (reminders may still reach it)."
+    )
 
 
 class Identification(LeverSection):
@@ -369,8 +432,33 @@ class Escalation(LeverSection):
 
 class Backstage(LeverSection):
     lever: ClassVar[str] = "backstage"
-    p_take_up: Probability = Field(
-        description="Chance an issue reaching improvement work is taken up."
+    p_take_up_public: Probability = Field(
+        description="Chance an issue raised in a public conversation is carried to improvement "
+        "work by the responders (the public route)."
+    )
+    p_take_up_offline: Probability = Field(
+        description="Chance an issue from an author who accepted an offline invitation is "
+        "taken up (the offline route)."
+    )
+    p_take_up_pals: Probability = Field(
+        description="Chance an issue the author also raised through PALS or complaints is "
+        "taken up (the complaints route)."
+    )
+    p_take_up_feed: Probability = Field(
+        description="Chance an improvement team reading the feed takes up an actionable story "
+        "on its own (the improvement-team route)."
+    )
+    separate_team_factor: Probability = Field(
+        description="Share of the public and feed routes' take-up left when the improvement "
+        "team works apart from the responders (separate_team)."
+    )
+    detached_factor: Probability = Field(
+        description="Share of every route's take-up left when improvement work has no link to "
+        "online feedback (detached)."
+    )
+    p_update: Probability = Field(
+        description="Chance staff post an update on a public story when its change is planned "
+        "and again when made ('communicate the journey', Table 1)."
     )
     p_plan: Probability = Field(
         description="Chance an issue taken up becomes a planned change (before leverage)."
@@ -422,6 +510,13 @@ class StaffTime(LeverSection):
     headspace_hours_per_month: NonNegative = Field(
         description="Improvement ('headspace') hours a month for changes from feedback."
     )
+    working_days_per_week: Annotated[int, Field(ge=1, le=7)] = Field(
+        description="Days a week staff work on the inboxes (the first N days of each week)."
+    )
+    session_hour: Annotated[float, Field(ge=0.0, lt=24.0)] = Field(
+        description="Hour of the day at which staff sit down to the inboxes; stories posted "
+        "later wait for the next working day."
+    )
 
 
 class Intervention(Section):
@@ -441,6 +536,11 @@ class Scenario(Section):
     name: str = Field(description="Short name shown in tables and plots.")
     description: str = Field("", description="What this scenario represents.")
     days: PositiveCount = Field(description="Default run length in days (one tick is a day).")
+    fieldwork_start_day: Count = Field(
+        0,
+        description="Day on which the fieldwork year begins, for a scenario that runs a "
+        "history first (patterns read the fieldwork year from here).",
+    )
 
     organisation: Organisation
     stories: Stories
@@ -454,6 +554,7 @@ class Scenario(Section):
     scripting: Scripting
     staging: Staging
     cast: Cast
+    queue: Queue
     identification: Identification
     escalation: Escalation
     backstage: Backstage
@@ -486,6 +587,7 @@ FIXED_FOR_A_RUN = {
     "name": "the run's identity",
     "description": "the run's identity",
     "days": "the run's length",
+    "fieldwork_start_day": "the run's calendar",
     "interventions": "the run's schedule",
     "organisation": "the organisation's structure",
     "care.quality_initial": "a starting value",

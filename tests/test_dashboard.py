@@ -127,7 +127,7 @@ def test_a_refused_value_changes_nothing():
     with pytest.raises(ScenarioError, match=r"leadership\.priority"):
         room.set_lever("leadership.priority", 1.5)
     with pytest.raises(ScenarioError, match="max_size"):
-        room.set_lever("cast.size", 5000)
+        room.set_lever("cast.size", before.cast.max_size + 1)
     assert room.main.in_force is before
     assert room.main.interventions == []
 
@@ -366,15 +366,18 @@ def test_a_refused_value_is_explained_in_a_sentence():
 
 
 def test_the_echo_of_a_scenario_intervention_says_nothing():
-    """Site A's own day-120 intervention sets central hours to 1.0; the control, redrawn with
-    1.0, sends 1.0 back: that is no change and no message ("already 1.0" was the bug)."""
+    """Site A's own intervention (fieldwork day 120) sets central hours; the control, redrawn
+    with the new value, sends it back: that is no change and no message ("already 1.0" was
+    the bug)."""
+    (own,) = site("site_a").interventions
     room = Classroom(PRESETS, "site_a", None, seed=1)
-    room.step(121)
-    assert room.value("staff_time.central_hours_per_week") == 1.0
-    assert room.set_lever("staff_time.central_hours_per_week", 1.0) is None
+    room.step(own.day + 1)
+    value = own.set["staff_time.central_hours_per_week"]
+    assert room.value("staff_time.central_hours_per_week") == value
+    assert room.set_lever("staff_time.central_hours_per_week", value) is None
     assert room.main.staged == {} and room.main.pending == {}
     room.step()
-    assert [day for day, _ in room.main.interventions] == [120]
+    assert [day for day, _ in room.main.interventions] == [own.day]
 
 
 def test_either_cultures_levers_can_change():
@@ -423,8 +426,8 @@ def test_reasons_the_model_adds_are_shown_in_its_own_words(monkeypatch):
     import sim.dashboard.classroom as classroom
 
     added = "waiting in the queue behind older stories"
-    assert waiting_words(added) == added
-    assert set(PASS_REASONS) <= set(WAITING_WORDS)
+    assert added not in WAITING_WORDS and waiting_words(added) == added
+    assert all(waiting_words(reason) for reason in PASS_REASONS)
     monkeypatch.setattr(classroom, "PASS_REASONS", (*PASS_REASONS, added))
     room = Classroom(PRESETS, "site_a", None, seed=1)
     room.step(5)
@@ -441,12 +444,22 @@ def test_hostility_is_said_in_words():
 
 
 def test_the_newest_story_is_posted_today_as_the_header_says():
-    room = Classroom(PRESETS, "site_c", None, seed=1)
+    """Today is the last day simulated; a story posted on it says "(today)", and every story
+    on the stage says how long ago it was posted counting from that day (the header once ran
+    a day ahead of the stories)."""
+    room = Classroom(PRESETS, "site_a", None, seed=1)
     assert room.today is None
-    room.step(24)
-    assert room.today == 23 == room.day - 1
-    newest = stage_records(room.main)[0]
-    assert newest["posted"].startswith(f"posted day {room.today} (today)")
+    room.step(400)
+    assert room.today == 399 == room.day - 1
+    records = stage_records(room.main)
+    assert len(records) > 3
+    for record in records:
+        day = int(record["posted"].split()[2])
+        ago = room.today - day
+        words = {0: "(today)", 1: "(yesterday)"}.get(ago, f"({ago} days ago)")
+        assert record["posted"].startswith(f"posted day {day} {words}")
+    newest = max(card.day for card in room.main.stage())
+    assert newest == max(s.day for s in room.main.model.lifecycle.stories)
 
 
 def test_charts_text_is_legible_when_drawn_at_their_narrowest():
@@ -466,6 +479,14 @@ def test_charts_text_is_legible_when_drawn_at_their_narrowest():
     labels = [n.text for n in svg.iter("{http://www.w3.org/2000/svg}text")]
     assert [str(m) for m in range(13)] == [x for x in labels if x.isdigit()]
     assert "months from the start" in labels
+    # A ten-year history gets a tick a year, and each line at most MAX_POINTS points.
+    long = line_chart("x", "X", [("a", [0.5] * 3650, ("#000", ""))], 0, 1, True, n_days=3650)
+    svg = _svg(long)
+    labels = [n.text for n in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert [str(y) for y in range(11)] == [x for x in labels if x.isdigit()]
+    assert "years from the start" in labels
+    (line,) = svg.findall("{http://www.w3.org/2000/svg}polyline")
+    assert len(line.get("points").split()) <= charts.MAX_POINTS
 
 
 def test_every_line_has_its_own_colour_and_style_with_a_legend():
@@ -506,13 +527,73 @@ def test_the_server_hides_solaras_banner():
 
 
 def test_interventions_are_listed_in_the_controls_words():
+    (own,) = site("site_a").interventions
     room = Classroom(PRESETS, "site_a", None, seed=1)
     room.set_lever("scripting.policy", "generic_templates")
     room.set_lever("leadership.priority", 0.4)
-    room.step(121)
+    room.step(own.day + 1)
     notes = [change_words(note) for _, note in room.main.interventions]
     assert notes == [
         "changed on this page (Scripting: Generic templates, "
         "How strongly leaders expect feedback work: 0.4)",
-        "Sporadic generic engagement begins (Hours a week each central-team responder: 1.0)",
+        f"{own.note} (Hours a week each central-team responder: "
+        f"{own.set['staff_time.central_hours_per_week']})",
     ]
+
+
+LISTENER = (
+    "import socket, sys, time\n"
+    "s = socket.socket()\n"
+    "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+    "s.bind(('127.0.0.1', int(sys.argv[1])))\n"
+    "s.listen()\n"
+    "time.sleep(600)\n"
+)
+SERVE_WITH_LISTENER = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "from sim.dashboard import server\n"
+    "server.command = lambda port: [sys.executable, '-c', sys.argv[3], str(port)]\n"
+    "raise SystemExit(server.serve(Path(sys.argv[1]), None, 1, int(sys.argv[2])))\n"
+)
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_signal_to_serve_stops_its_child_process_group(sig):
+    """serve() with a stand-in for `solara run` (a process listening on the port): SIGINT
+    (Ctrl-C) or SIGTERM (`kill`) to serve's process stops the child's whole group, so nothing
+    listens afterwards. tests/test_dashboard_browser.py does the same with the real server."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    def listening(port):
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    scenario = str(SCENARIOS / "site_a.toml")
+    parent = subprocess.Popen(
+        [sys.executable, "-c", SERVE_WITH_LISTENER, scenario, str(port), LISTENER],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not listening(port):
+            assert parent.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        parent.send_signal(getattr(signal, sig))
+        assert parent.wait(timeout=20) == 0
+        assert not listening(port)
+    finally:
+        try:
+            os.killpg(parent.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        parent.wait(timeout=10)

@@ -4,8 +4,9 @@ Made to be read on a projector: a 600 x 300 drawing (twice the old charts) whose
 :data:`FONT` units high, so that even drawn at :data:`MIN_WIDTH` pixels wide (a culture's card
 at 1280 x 720) every label is at least 14 px; every line has a colour from the Okabe-Ito
 palette (safe for colour-blind readers) *and* a line style, and a legend drawing both. The x
-axis spans the whole run, with a tick a month (:data:`sim.calendar.MONTH_DAYS` days), so the
-lines grow across the chart as the run goes on.
+axis spans the whole run, with a tick a year for runs of over three years, else a month
+(:data:`sim.calendar.MONTH_DAYS` days), else a week, so the lines grow across the chart as the
+run goes on.
 
 Each function takes plain sequences (values by day from day 0) and returns one ``<svg>``
 element. The element carries ``data-chart`` (its name) and ``data-days`` (days drawn) so that
@@ -30,8 +31,12 @@ LEFT, RIGHT, BOTTOM = 66, 16, 50
 #: Text size in drawing units; the drawing is never shown narrower than MIN_WIDTH pixels.
 FONT, TITLE_FONT = 20, 22
 MIN_WIDTH = 440
-#: Longest axis label in ticks, so a long run gets a tick every 2, 3 ... months.
+#: Most ticks on the x axis, so a long run gets a tick every 2, 3 ... months or years.
 MAX_TICKS = 13
+#: Most points drawn per line: about one per drawing unit (a long run is thinned evenly,
+#: keeping the last day, so the page stays light).
+MAX_POINTS = WIDTH - LEFT - RIGHT
+YEAR_DAYS = 365
 
 #: A line's look: colour (Okabe-Ito) and dash pattern ("" is solid).
 Style = tuple[str, str]
@@ -128,12 +133,18 @@ def _top(legend: Sequence[tuple[str, Style]]) -> int:
 
 
 def _ticks(span: int) -> tuple[list[int], str]:
-    """X ticks for a run of ``span`` days: every month, or every week for runs under two
-    months; fewer when there would be more than :data:`MAX_TICKS`."""
-    unit, name = (MONTH_DAYS, "month") if span > 2 * MONTH_DAYS else (7, "week")
+    """X ticks for a run of ``span`` days: every year for runs over three years, every month
+    for runs over two months, else every week; fewer when there would be more than
+    :data:`MAX_TICKS`. Returns the tick days, the unit's name and its length in days."""
+    if span > 3 * YEAR_DAYS:
+        unit, name = YEAR_DAYS, "year"
+    elif span > 2 * MONTH_DAYS:
+        unit, name = MONTH_DAYS, "month"
+    else:
+        unit, name = 7, "week"
     count = span // unit
     stride = max(1, math.ceil((count + 1) / MAX_TICKS))
-    return [k * unit for k in range(0, count + 1, stride)], name
+    return [k * unit for k in range(0, count + 1, stride)], name, unit
 
 
 def _axes(
@@ -149,8 +160,7 @@ def _axes(
             f'<text x="{x0 - 6}" y="{y + 6:.1f}" text-anchor="end">'
             f"{_fmt(value, percent, signed)}</text>"
         )
-    ticks, unit = _ticks(span)
-    unit_days = MONTH_DAYS if unit == "month" else 7
+    ticks, unit, unit_days = _ticks(span)
     for day in ticks:
         x = _x(day, span)
         out.append(f'<line x1="{x:.1f}" y1="{y0}" x2="{x:.1f}" y2="{y0 + 6}" stroke="#444"/>')
@@ -178,9 +188,15 @@ def _y(value: float, y_min: float, y_max: float, top: int) -> float:
 def _polylines(
     values: Sequence[float], span: int, y_min: float, y_max: float, top: int, style: str, name: str
 ) -> list[str]:
-    """One polyline per unbroken run of values (NaN breaks the line)."""
+    """One polyline per unbroken run of values (NaN breaks the line), at most
+    :data:`MAX_POINTS` points in all (every k-th day, and the last)."""
     out, run = [], []
-    for day, value in enumerate(values):
+    stride = max(1, math.ceil(len(values) / MAX_POINTS))
+    days = [*range(0, len(values), stride)]
+    if days and days[-1] != len(values) - 1:
+        days.append(len(values) - 1)
+    for day in days:
+        value = values[day]
         if value is None or math.isnan(value):
             if run:
                 out.append(run)

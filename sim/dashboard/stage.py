@@ -31,6 +31,9 @@ WAITING_WORDS = {
     "did not take it up": "staff saw it but did not take it up",
     "did not feel able to answer": "staff did not feel able to answer it",
     "had no time left that week": "staff had no time left that week",
+    "waited so long in the inbox that nobody looks at it any more": (
+        "it waited so long that nobody looks at it any more"
+    ),
 }
 
 #: How a negative story reads, by its hostility (0 to 1): the upper end of each band.

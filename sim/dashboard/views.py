@@ -40,7 +40,7 @@ from sim.policies.registry import REGISTRIES
 from sim.scenario import LEVERS, load_scenario
 from sim.story import RESPONSE_TYPES
 
-SPEEDS = ["1", "7", "30"]  # days per Step / per Play tick
+SPEEDS = ["1", "7", "30", "365"]  # days per Step / per Play tick
 PLAY_INTERVAL_S = 0.4
 NEGATIVE, POSITIVE = "#D55E00", "#56B4E9"  # Okabe-Ito vermillion and sky blue
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sim.cli import positive_count, positive_days, seed
 from sim.errors import CurtainError
+from sim.experiments.spec import OWN_DAYS
 
 
 def _execution_flags(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +76,8 @@ def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> i
         n = len(experiment.labels) * experiment.spec.replications
         print(
             f"{experiment.spec.name}: {experiment.spec.design.kind} design, "
-            f"{experiment.spec.replications} replications x {experiment.spec.days} days "
+            f"{experiment.spec.replications} replications x "
+            f"{experiment.spec.days or OWN_DAYS} days "
             f"({n} runs per design point), "
             + (
                 f"Dask {args.scheduler}"

@@ -72,7 +72,7 @@ def _save(fig, path: Path) -> Path:
 def _interventions(ax, experiment: LoadedExperiment, labels: list[str], colours) -> None:
     for lab in labels:
         for item in experiment.scenarios[lab].interventions:
-            if 0 < item.day < experiment.spec.days:
+            if 0 < item.day < (experiment.spec.days or experiment.scenarios[lab].days):
                 ax.axvline(item.day, color=colours[lab], linestyle=":", linewidth=1)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from sim.experiments import figures, sensitivity
 from sim.experiments.analysis import pairwise, summary_table
 from sim.experiments.outcomes import OUTCOMES, label
+from sim.experiments.spec import OWN_DAYS
 from sim.experiments.store import DAILY, MANIFEST
 
 
@@ -70,7 +71,8 @@ def write_report(result) -> Path:
         lines += [spec.description, ""]
     counts = manifest["runs"]
     lines += [
-        f"- design: **{kind}**; {spec.replications} replications x {spec.days} days; "
+        f"- design: **{kind}**; {spec.replications} replications x "
+        f"{spec.days or OWN_DAYS} days; "
         f"base seed {spec.base_seed} (replication seeds: `SeedSequence({spec.base_seed})"
         f".spawn({spec.replications})`, the same for every scenario and point)",
         "- scenarios: "

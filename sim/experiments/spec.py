@@ -145,10 +145,17 @@ class Design(_Spec):
         }
 
 
+#: How reports name the run length when each scenario runs its own (``days`` unset).
+OWN_DAYS = "each scenario's own"
+
+
 class Experiment(_Spec):
     name: str = Field(description="Short name, used for the default output directory.")
     description: str = Field("", description="The question the experiment answers.")
-    days: Annotated[int, Field(ge=1)] = Field(description="Days per run.")
+    days: Annotated[int, Field(ge=1)] | None = Field(
+        None,
+        description="Days per run (default: each scenario's own, e.g. a site's whole history).",
+    )
     replications: Annotated[int, Field(ge=1)] = Field(description="Runs per scenario and point.")
     base_seed: Annotated[int, Field(ge=0)] = Field(description="Root of the replication seeds.")
     outcomes: list[str] = Field(

@@ -52,6 +52,7 @@ class Registry:
 SCRIPTING = Registry("scripting")
 STAGING = Registry("staging")
 CAST = Registry("cast")
+QUEUE = Registry("queue")
 IDENTIFICATION = Registry("identification")
 ESCALATION = Registry("escalation")
 BACKSTAGE = Registry("backstage")
@@ -65,6 +66,7 @@ REGISTRIES: dict[str, Registry] = {
         SCRIPTING,
         STAGING,
         CAST,
+        QUEUE,
         IDENTIFICATION,
         ESCALATION,
         BACKSTAGE,

@@ -183,7 +183,7 @@ class PatternSet:
 
 
 _REQUIRED = ("id", "site", "name", "expression", "evidence", "source", "reason")
-_OPTIONAL = ("low", "high", "every_run", "than", "gate")
+_OPTIONAL = ("low", "high", "every_run", "than", "gate", "kind", "calibrated_by")
 
 
 def load_patterns(path: str | Path = DEFAULT_PATTERNS) -> PatternSet:
