@@ -1,10 +1,11 @@
 """Screenshots of the teaching dashboard for the docs, at projector sizes.
 
-    .venv/bin/python scripts/dashboard_screenshots.py [--days 150] [--out docs/figures]
+    .venv/bin/python scripts/dashboard_screenshots.py [--days N] [--out docs/figures]
 
 Starts `curtain dashboard`'s server (Site A beside Site C, seed 1) on a free loopback port,
 opens it in Debian's Chromium through Playwright (never a downloaded browser), steps it
-``--days`` days (30 a step) and saves what the screen shows at 1280x720 and 1920x1080 as
+``--days`` days (365 a step; default: Site A's whole history, to the end of its fieldwork
+year) and saves what the screen shows at 1280x720 and 1920x1080 as
 ``dashboard_1280x720.png`` and ``dashboard_1920x1080.png`` (and, with ``--full``, the whole
 page, in a window 3600 px tall, as ``dashboard_<size>_full.png``). Stops the server's whole
 process group at the end.
@@ -58,7 +59,7 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--days", type=int, default=150, help="days to step (default: 150)")
+    parser.add_argument("--days", type=int, help="days to step (default: Site A's days)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "figures")
     parser.add_argument("--full", action="store_true", help="also the whole page")
     args = parser.parse_args(argv)
@@ -68,10 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     from sim.dashboard.server import start, stop
+    from sim.scenario import load_scenario
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     scenarios = ROOT / "scenarios"
+    days = args.days or load_scenario(scenarios / "site_a.toml").days
     process = start(
         scenarios / "site_a.toml",
         scenarios / "site_c.toml",
@@ -91,12 +94,10 @@ def main(argv: list[str] | None = None) -> int:
                 page.set_default_timeout(30_000)
                 page.goto(url)
                 page.locator(".step").wait_for()
-                page.locator(".speed").get_by_role("button", name="30", exact=True).click()
-                steps = -(-args.days // 30)
-                for i in range(steps):
+                page.locator(".speed").get_by_role("button", name="365", exact=True).click()
+                for i in range(-(-days // 365)):
                     page.locator(".step").click()
-                    done = min(args.days, 30 * (i + 1))
-                    page.locator(f'[data-day="{done}"]').wait_for()
+                    page.locator(f'[data-day="{min(days, 365 * (i + 1))}"]').wait_for()
                 page.wait_for_timeout(800)  # let the last widgets arrive
                 name = f"dashboard_{width}x{height}"
                 page.screenshot(path=args.out / f"{name}.png")

@@ -515,7 +515,7 @@ def test_a_response_type_the_model_adds_gets_a_spare_style(monkeypatch):
 def test_the_info_panel_reads_the_teaching_guide():
     found = dict(info_markdown())
     assert list(found) == list(SECTIONS)
-    assert "Why can't Site B answer conversationally?" in found["Things to try"]
+    assert "What does the cast list change?" in found["Things to try"]
     html = info_html()
     assert "<h3>Things to notice</h3>" in html and "<table>" in html
 

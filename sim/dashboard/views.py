@@ -51,9 +51,10 @@ CSS = f"""
   position: sticky; top: 0; z-index: 5; background: white; padding: 4px 0;
   border-bottom: 1px solid #ddd; }}
 .curtain-top .title {{ font-size: 22px; font-weight: bold; margin-right: 4px; }}
-.curtain-top .preset {{ width: 150px; padding-top: 10px; }}
+.curtain-top .preset {{ width: 140px; padding-top: 10px; }}
 .curtain-top .v-input {{ margin-top: 0; padding-top: 0; }}
 .curtain-top .speed {{ display: flex; align-items: center; gap: 6px; }}
+.curtain-top .speed .v-btn {{ min-width: 46px; padding: 0 6px; }}
 .curtain-top .day {{ font-size: 17px; line-height: 1.15; }}
 .message {{ min-height: 22px; font-size: 15px; margin: 2px 0; }}
 .message .refused {{ color: #8a2b00; background: #fde8dc; padding: 2px 8px;
@@ -132,6 +133,10 @@ def preset_names(presets: dict[str, Path]) -> dict[str, str]:
     return {stem: name if counts[name] == 1 else f"{name} ({stem})" for stem, name in names.items()}
 
 
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
 def _slug(path: str) -> str:
     return "lever-" + path.replace(".", "-").replace("_", "-")
 
@@ -184,8 +189,8 @@ def stage_html(culture: Culture) -> str:
     if culture.today is None:
         return '<div class="curtain-small">no stories yet: press Step or Play</div>'
     parts = [
-        f'<div class="curtain-small">{culture.posted_on(culture.today)} stories posted today '
-        f"(day {culture.today}); the newest story of each recent day:</div>"
+        f'<div class="curtain-small">{plural(culture.posted_on(culture.today), "story", "stories")}'
+        f" posted today (day {culture.today}); the newest story of each recent day:</div>"
     ]
     for record in stage_records(culture):
         parts.append(

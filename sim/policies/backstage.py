@@ -71,7 +71,7 @@ class SeparateTeam(BackstageLink):
 class Detached(BackstageLink):
     """Improvement work has no link to online feedback: every route at ``detached_factor``."""
 
-    label = "Detached from online feedback"
+    label = "Detached from feedback"
 
     def factor(self, route):
         return self.config.detached_factor
