@@ -127,8 +127,9 @@ class Frontstage:
         limit = self.culture.scenario.queue.give_up_after_days
         for inbox in sorted(self.inboxes):
             items = self.inboxes[inbox]
+            known = len(items)  # a session may add items to its own inbox (a colleague's)
             waiting, later = [], []
-            for item in items:
+            for item in items[:known]:
                 if item.done or (item.kind == FIRST and item.story.n_responses):
                     continue
                 if item.ready > now:
@@ -140,7 +141,7 @@ class Frontstage:
                     waiting.append(item)
             if waiting:
                 waiting = self._session(inbox, self.culture.queue.order(waiting), now)
-            items[:] = waiting + later if waiting else later
+            items[:] = waiting + later + items[known:]
 
     def _session(self, inbox: int, items: list[Item], now: float) -> list[Item]:
         """One team's sitting: members read in turn while their time lasts; returns what is

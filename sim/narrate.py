@@ -64,8 +64,8 @@ def narrate(story_id: int, run_dir: str | Path) -> str:
     )
     issue = " It raises an issue staff could act on." if s["actionable"] else ""
     lines.append(
-        f"Posted on day {s['day_posted']} by {returning} (#{s['author_id']}) about service "
-        f"{s['service']}: {tone}.{issue}"
+        f"Posted on day {s['day_posted']} at {_clock(s.get('posted_at'))} by {returning} "
+        f"(#{s['author_id']}) about service {s['service']}: {tone}.{issue}"
     )
     lines.append(f"The public read it {s['views']} times.")
 
@@ -75,9 +75,30 @@ def narrate(story_id: int, run_dir: str | Path) -> str:
 
     stage = s["stage"]
     lines.append(f"Where its journey ended: {stage}.")
+    wait = s.get("days_to_first_response")
+    if s["responses"] > 0 and wait is not None and wait == wait:
+        lines.append(f"The first reply came {_duration(float(wait))} after it was posted.")
     if s["responses"] == 0:
-        lines.append("Nobody answered it in public.")
+        why = s.get("waiting_reason")
+        reason = f" Why: staff who read it {why}." if isinstance(why, str) and why else ""
+        if isinstance(why, str) and why.startswith("waited so long"):
+            reason = f" It {why}."
+        lines.append("Nobody answered it in public." + reason)
     return "\n".join(lines)
+
+
+def _clock(posted_at) -> str:
+    """The time of day of a posting time (a day with its fraction)."""
+    if posted_at is None or posted_at != posted_at:
+        return "an unknown time"
+    minutes = round((float(posted_at) % 1.0) * 24 * 60) % (24 * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _duration(days: float) -> str:
+    if days < 1.0:
+        return f"{days * 24:.0f} hours"
+    return f"{days:.1f} days"
 
 
 def _event_words(e) -> str:
@@ -86,7 +107,9 @@ def _event_words(e) -> str:
     if kind == "posted":
         return "posted on the public platform."
     if kind == "passed_over":
-        return f"{who} was alerted but {e.detail}."
+        return f"{who} read it but {e.detail}."
+    if kind == "left_unanswered":
+        return "it had waited so long in the inbox that nobody looks at it any more."
     if kind == "answered":
         how = TYPE_WORDS.get(e.detail, e.detail)
         return f"{who} answered {how} ({e.value:.2f} staff hours)."
@@ -103,8 +126,7 @@ def _event_words(e) -> str:
     if kind == "change_started":
         return "improvement work on the change started."
     if kind == "change_made":
-        public = " The public story now shows it." if e.detail == "public conversation" else ""
-        return f"the change was made.{public}"
+        return "the change was made."
     if kind == "issue_dropped":
         return f"the issue was dropped ({e.detail})."
     if kind == "reminder_sent":

@@ -51,7 +51,7 @@ CASES = [
         ">",
     ),
     ("scripting", "site_b", {}, {"scripting.policy": "stage_directions"}, "share_generic", ">"),
-    ("scripting.support", "site_c", {"scripting.support": 0.0}, {}, "response_rate", "<"),
+    ("scripting.support", "site_c", {"scripting.support": 0.0}, {}, "share_conversational", "<"),
     ("staging", "site_c", {}, {"staging.policy": "redirect_offline"}, "redirects_offered", "<"),
     ("staging", "site_c", {}, {"staging.policy": "redirect_offline"}, "issues_backstage", ">"),
     (

@@ -54,12 +54,12 @@ def test_reduced_validate_on_the_sites(outcomes):
     for pid, o in outcomes.items():
         assert not math.isnan(o.simulated), pid
         assert len(o.values) == REPS
-        if pid.startswith(("B.", "C.", "order.")):
+        if pid.startswith(("B.", "C.", "order.")) and o.pattern.gate:
             assert o.passed, (pid, o.simulated)
 
 
 def test_a_broken_culture_fails_its_patterns(patterns):
-    """Site C given Site B's templates must fail 'nearly all conversational'."""
+    """Site C given Site B's templates must fail 'nearly all bespoke'."""
     scenarios = load_sites(patterns)
     scenarios["C"] = scenarios["C"].with_overrides({"scripting.policy": "generic_templates"})
     only_c = [p for p in patterns.patterns if p.site == "C" and not p.is_order]
@@ -69,7 +69,7 @@ def test_a_broken_culture_fails_its_patterns(patterns):
         scenarios={"C": scenarios["C"]},
     )
     bad = {o.pattern.id for o in failed(results)}
-    assert "C.conversational" in bad
+    assert "C.bespoke" in bad
 
 
 def test_cli_exit_1_and_json_when_a_pattern_fails(tmp_path, capsys):
@@ -119,7 +119,8 @@ def test_expressions_read_summary_measures_and_daily():
     result = cached_run("site_b", seed=1)
     s = result.summary
     assert Expression("responses / stories").evaluate(result) == s["responses"] / s["stories"]
-    assert Expression("daily('response_rate', 364)").evaluate(result) == pytest.approx(
+    last = len(result.daily) - 1
+    assert Expression(f"daily('response_rate', {last})").evaluate(result) == pytest.approx(
         s["response_rate"]
     )
     assert math.isnan(Expression("daily('response_rate', 9999)").evaluate(result))

@@ -30,7 +30,7 @@ OUTCOMES: dict[str, tuple[bool, str]] = {
     "care_quality_end": (False, "care quality at the end"),
     "reputation_end": (False, "reputation at the end"),
     "mean_confidence_end": (False, "mean responder confidence"),
-    "staff_hours": (False, "staff hours on replies"),
+    "staff_hours": (False, "staff hours on the inboxes (reading and replying)"),
     "reminders_sent": (True, "reminders sent"),
     "patients_involved": (True, "authors who got involved"),
     "repeat_stories": (True, "stories from returning authors"),
