@@ -216,9 +216,7 @@ def test_shared_scales():
     frame = pd.DataFrame(
         {"issues_backstage": [0, 130], "changes_planned_total": [0, 40], "reputation": [0.1, -0.33]}
     )
-    scales = shared_scales([frame])
-    assert scales["changes"] == (0.0, 200.0)
-    assert scales["reputation"] == (-0.4, 0.4)
+    assert shared_scales([frame]) == {"changes": (0.0, 200.0)}
 
 
 # ----------------------------------------------------------------------------- command

@@ -258,8 +258,8 @@ def culture_charts(
 ) -> dict[str, str]:
     """The four live charts of one culture from its daily table; the x axes span ``days``.
 
-    ``scales`` gives the y range of the charts whose range is shared between the cultures on
-    screen (``changes``, ``reputation``), so side-by-side charts can be read against each other.
+    ``scales`` gives the y range of the chart whose range is shared between the cultures on
+    screen (``changes``), so side-by-side charts can be read against each other.
     """
     rate = daily["response_rate"].tolist()
     rate_30d = daily["response_rate_30d"].tolist()
@@ -306,28 +306,25 @@ def culture_charts(
         ),
         "reputation": line_chart(
             "reputation",
-            "Reputation: -1 damning, +1 favourable",
-            [("reputation", daily["reputation"].tolist(), STYLES["reputation"])],
-            *scales["reputation"],
+            "Reputation: readers left favourable",
+            [("share of recent readers", daily["reputation"].tolist(), STYLES["reputation"])],
+            0.0,
+            1.0,
+            percent=True,
             n_days=days,
-            signed=True,
         ),
     }
 
 
 def shared_scales(dailies: Sequence[pd.DataFrame]) -> dict[str, tuple[float, float]]:
-    """Y ranges shared by the cultures on screen: counts from 0, reputation symmetric."""
+    """Y ranges shared by the cultures on screen: backstage counts from 0 to a round number
+    at or above the larger culture's (the shares and reputation always run 0 to 100%)."""
     top = 2.0
-    rep = 0.1
     for daily in dailies:
         if len(daily):
             top = max(top, float(daily["issues_backstage"].max()))
             top = max(top, float(daily["changes_planned_total"].max()))
-            peak = daily["reputation"].abs().max()
-            if not math.isnan(peak):
-                rep = max(rep, float(peak))
-    rep = min(1.0, math.ceil(rep * 10) / 10)
-    return {"changes": (0.0, _nice(top)), "reputation": (-rep, rep)}
+    return {"changes": (0.0, _nice(top))}
 
 
 def _nice(value: float) -> float:
