@@ -117,9 +117,10 @@ def register(sub) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.runner import run, write
+    from sim.runner import freeze_imports, run, write
     from sim.scenario import load_scenario
 
+    freeze_imports()
     scenario = load_scenario(args.scenario, overrides(args.set))
     result = run(scenario, seed=args.seed, days=args.days)
     out = args.out or Path("results") / f"{Path(args.scenario).stem}-seed{args.seed}"
