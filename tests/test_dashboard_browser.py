@@ -268,6 +268,16 @@ def test_page_shows_two_cultures_side_by_side(browser_page):
     browser_page["shot"]("0-start")
 
 
+def test_the_info_panel_shows_the_teaching_guide(browser_page):
+    page = browser_page["page"]
+    page.locator(".info-toggle").click()
+    for heading in ("What the model is", "Things to notice", "Things to try"):
+        page.locator(".info-panel h3", has_text=heading).wait_for()
+    assert "What does the cast list change?" in page.locator(".info-panel").inner_text()
+    page.locator(".info-toggle").click()
+    page.locator(".info-panel").wait_for(state="detached")
+
+
 def test_step_moves_the_stage_and_the_charts(browser_page):
     page = browser_page["page"]
     before = page.locator(".culture-compare .charts").inner_html()
