@@ -2,6 +2,9 @@
 
 User mistakes (a bad file, field or flag) print one line naming the file or flag, the field
 and what was expected, and exit with status 2. Nothing is written when the input is bad.
+Operating failures (disk full, read-only folder, permission denied, out of memory, an output
+folder locked by another run) print one line too and exit with status 1. Exit status 0 means
+every file was written.
 
 Commands come from feature modules: each module listed in ``COMMAND_MODULES`` has a
 ``register(subparsers)`` function that adds its subcommands and sets ``handler`` (a function
@@ -94,7 +97,18 @@ def register(sub) -> None:
     run.add_argument("scenario", help="scenario TOML file, e.g. scenarios/site_c.toml")
     run.add_argument("--days", type=positive_days, help="days to simulate (default: scenario)")
     run.add_argument("--seed", type=seed, default=1, help="random seed (default: 1)")
-    run.add_argument("--out", help="output directory (default: results/<scenario>-seed<S>)")
+    run.add_argument(
+        "--out",
+        help="output directory (default: results/<scenario>-seed<S>, replaced by each run); "
+        "an existing --out is refused unless --overwrite",
+    )
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a previous run in --out (as a whole; a folder holding other files is "
+        "never touched)",
+    )
+    limit_flag(run)
     run.add_argument(
         "--set",
         action="append",
@@ -116,15 +130,33 @@ def register(sub) -> None:
     schema.set_defaults(handler=cmd_schema)
 
 
+def limit_flag(parser: argparse.ArgumentParser) -> None:
+    """``--limit NAME=VALUE``: raise one of the input limits of :mod:`sim.limits`."""
+    parser.add_argument(
+        "--limit",
+        action="append",
+        metavar="NAME=VALUE",
+        help="raise an input limit for this command, e.g. --limit days=100000 (see the README)",
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.runner import freeze_imports, run, write
+    from sim import limits
+    from sim.runner import check_out, freeze_imports, outside_the_run, preflight, run, write
     from sim.scenario import load_scenario
 
     freeze_imports()
-    scenario = load_scenario(args.scenario, overrides(args.set))
-    result = run(scenario, seed=args.seed, days=args.days)
+    # the default folder is the tool's own: a previous run there is replaced
+    overwrite = args.overwrite or args.out is None
     out = args.out or Path("results") / f"{Path(args.scenario).stem}-seed{args.seed}"
-    path = write(result, out, source=str(args.scenario))
+    with limits.raised(limits.parse(args.limit)):
+        scenario = load_scenario(args.scenario, overrides(args.set))
+        preflight(scenario, args.days, source=str(args.scenario))
+        for warning in outside_the_run(scenario, args.days, source=str(args.scenario)):
+            print(f"curtain: warning: {warning}", file=sys.stderr)
+        check_out(out, overwrite)  # before the work, not after
+        result = run(scenario, seed=args.seed, days=args.days)
+    path = write(result, out, source=str(args.scenario), overwrite=overwrite)
     print(format_summary(result.summary))
     print(f"\nwrote {', '.join(p for p in sorted(_files(path)))} to {path}")
     return 0
@@ -211,11 +243,27 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return args.handler(args)
     except CurtainError as err:
-        print(f"curtain: error: {err}", file=sys.stderr)
+        print(f"curtain: error: {_one_line(str(err))}", file=sys.stderr)
         return err.exit_code
+    except MemoryError:
+        print(
+            "curtain: error: out of memory; try fewer days, stories or staff (see the "
+            "limits in the README)",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as err:  # disk full, read-only, permission denied: an operating failure
+        where = f" {err.filename}" if err.filename else ""
+        print(f"curtain: error:{where}: {err.strerror or err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("curtain: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(text: str) -> str:
+    """An error message on one line, however it was built."""
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

@@ -81,7 +81,21 @@ def test_run_writes_every_file_and_prints_a_summary(tmp_path, capsys):
 def test_rerun_into_the_same_directory_replaces_files(tmp_path):
     out = tmp_path / "run"
     assert main(["run", str(SCENARIOS / "site_a.toml"), "--days", "30", "--out", str(out)]) == 0
-    assert main(["run", str(SCENARIOS / "site_a.toml"), "--days", "40", "--out", str(out)]) == 0
+    assert main(["run", str(SCENARIOS / "site_a.toml"), "--days", "40", "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(SCENARIOS / "site_a.toml"),
+                "--days",
+                "40",
+                "--out",
+                str(out),
+                "--overwrite",
+            ]
+        )
+        == 0
+    )
     assert len(pd.read_parquet(out / "daily.parquet")) == 40
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run.partial")]
 

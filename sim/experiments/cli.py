@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import sys
 import tempfile
 from pathlib import Path
 
-from sim.cli import positive_count, positive_days, seed
+from sim.cli import limit_flag, positive_count, positive_days, seed
 from sim.errors import CurtainError
-from sim.experiments.spec import OWN_DAYS
 
 
 def _execution_flags(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +33,7 @@ def _execution_flags(parser: argparse.ArgumentParser) -> None:
         help="continue an interrupted experiment in DIR: runs already written are kept",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, only the result")
+    limit_flag(parser)
 
 
 def register(sub) -> None:
@@ -61,11 +63,21 @@ def register(sub) -> None:
 
 
 def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> int:
+    from sim import limits
+
+    with limits.raised(limits.parse(args.limit)):  # --limit holds for the whole command
+        return _experiment(args, require)
+
+
+def _experiment(args: argparse.Namespace, require: tuple[str, ...]) -> int:
     from sim.experiments.engine import run_experiment
     from sim.experiments.report import write_report
     from sim.experiments.spec import load_experiment
+    from sim.experiments.store import record_written, snapshot
 
     experiment = load_experiment(args.file)
+    for warning in experiment.warnings:
+        print(f"curtain: warning: {warning}", file=sys.stderr)
     if require and experiment.spec.design.kind not in require:
         raise CurtainError(
             f"{args.file}: design.kind: expected one of {', '.join(require)} for "
@@ -77,7 +89,7 @@ def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> i
         print(
             f"{experiment.spec.name}: {experiment.spec.design.kind} design, "
             f"{experiment.spec.replications} replications x "
-            f"{experiment.spec.days or OWN_DAYS} days "
+            f"{experiment.spec.days or "each scenario's own"} days "
             f"({n} runs per design point), "
             + (
                 f"Dask {args.scheduler}"
@@ -94,7 +106,11 @@ def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> i
         resume=args.resume,
         progress=not args.quiet,
     )
-    report = write_report(result)
+    before = snapshot(out)
+    try:
+        report = write_report(result)
+    finally:  # the report's files are the experiment's: a fresh start may remove them
+        record_written(out, before)
     counts = result.counts
     failed = f", {counts['failed']} failed" if counts["failed"] else ""
     print(
@@ -124,7 +140,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(set(labels)) < len(labels):  # two scenarios of one name: tell them by their files
         labels = [str(Path(s)) for s in args.scenarios]
     lines = [
-        f"name = {json.dumps('compare_' + '_'.join(names))}",
+        f"name = {json.dumps(re.sub(r'[^A-Za-z0-9_-]', '_', 'compare_' + '_'.join(names))[:100])}",
         f"days = {args.days}",
         f"replications = {args.reps}",
         f"base_seed = {args.seed}",
