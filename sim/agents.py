@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import mesa
 
-from sim.story import CONVERSATIONAL, GENERIC, NONE, RESPONSE_TYPES
+from sim.story import CONVERSATIONAL, GENERIC, PERSONALISED, RESPONSE_TYPES
 
 MOTIVES = ("other_patients", "staff", "service")
 
@@ -54,9 +54,19 @@ class Patient(mesa.Agent):
             return u < rules.p_accept_redirect_anonymous
         return u < rules.p_accept_redirect_open
 
-    def replies(self, rules, u: float) -> bool:
-        """Reply to a conversational response, continuing the conversation."""
-        return u < rules.p_reply
+    def replies(self, rules, response_type: int, u: float) -> bool:
+        """Answer back to a staff response, by its type (``patients.p_reply``).
+
+        "Caring for care" needs a conversation partner (Mazanderani 2021): an invitation to
+        talk draws replies, a template hardly any (Table 1: a conversational first response
+        "was most often in receipt of multiple responses").
+        """
+        p = rules.p_reply
+        if response_type == CONVERSATIONAL:
+            return u < p.conversational
+        if response_type == PERSONALISED:
+            return u < p.personalised
+        return u < p.generic
 
     def reflect(
         self, rules, best_type: int, redirected: bool, u_involve: float, u_post: float
@@ -71,6 +81,8 @@ class Patient(mesa.Agent):
         change = rules.willingness_change
         if best_type == CONVERSATIONAL:
             delta = change.conversational
+        elif best_type == PERSONALISED:
+            delta = change.personalised
         elif best_type == GENERIC:
             delta = change.generic
         else:
@@ -83,6 +95,9 @@ class Patient(mesa.Agent):
         if best_type == CONVERSATIONAL and not self.involved:
             involved_now = u_involve < getattr(rules.p_get_involved, MOTIVES[self.motive])
             self.involved = involved_now
+        if self.involved:
+            # An involved author (a volunteer) stays in the conversation: they keep posting.
+            self.willingness = 1.0
         return involved_now, u_post < rules.p_post_again * self.willingness
 
 
@@ -122,10 +137,12 @@ class StaffMember(mesa.Agent):
             self.hours_left = refill(self)
         return self.hours_left
 
-    def spend(self, hours: float) -> None:
+    def spend(self, hours: float, reply: bool = True) -> None:
+        """Use ``hours`` of this week's allowance (reading a story, or replying)."""
         self.hours_left -= hours
         self.hours_spent += hours
-        self.responses += 1
+        if reply:
+            self.responses += 1
 
     # -- confidence (mechanism 2) -----------------------------------------------
     def _set_confidence(self, value: float) -> None:
@@ -137,8 +154,9 @@ class StaffMember(mesa.Agent):
     def practise(self, rules, with_wings: bool) -> None:
         """Confidence grows with practice, faster with experienced colleagues on the wings.
 
-        Only bespoke replies count as practice on stage: "Not everybody is comfortable with
-        a conversational style... it takes a bit of practice" (Site C patient experience
+        Only bespoke (personalised or conversational) replies count as practice on stage:
+        "Not everybody is comfortable with a conversational style... it takes a bit of
+        practice" (Site C patient experience
         staff); newcomers "were reassured that experienced colleagues would be on the wings
         to give cues". Copy-pasting a template is "re-enacting the same 'non-performance'".
         """
@@ -187,11 +205,24 @@ class CommunicationsStaff(StaffMember):
         super().__init__(model, service, confidence, legitimacy)
         self.openness = openness
 
-    def reconsider(self, reputation: float, rate: float) -> None:
-        if reputation >= 0:
-            self.openness += rate * (1.0 - self.openness) * reputation
+    def reconsider(self, reputation: float, rate: float, reassuring: float) -> None:
+        """Fears ease when the audience reads favourably, beyond ``reassuring``; grow below."""
+        if reputation != reputation:  # NaN: nothing posted yet, nothing learnt
+            return
+        if reputation >= reassuring:
+            self.openness += (
+                rate
+                * (1.0 - self.openness)
+                * (reputation - reassuring)
+                / (1.0 - reassuring if reassuring < 1.0 else 1.0)
+            )
         else:
-            self.openness += rate * self.openness * reputation
+            self.openness -= (
+                rate
+                * self.openness
+                * (reassuring - reputation)
+                / (reassuring if reassuring > 0.0 else 1.0)
+            )
 
 
 ROLE_CLASSES = {

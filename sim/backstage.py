@@ -1,25 +1,32 @@
-"""The backstage: improvement work fed by stories (mechanisms 5 and 6).
+"""The backstage: improvement work fed by stories (mechanisms 5, 6 and 10).
 
 Rules:
 
-1. **Take-up.** An issue arrives by the public route (a conversational reply kept in public)
-   or the offline route (an author who accepted an invitation to PALS). The backstage link
-   policy gives the chance it is taken up; unlinked routes lose it. Every conversational
-   reply is a fresh chance until the issue is taken up: another responder in the
-   conversation may be the one who carries it to the improvement team.
+1. **Routes.** An issue (a negative story, or a positive one with a suggestion) reaches
+   improvement work by one of four routes: a responder carries it from a conversational
+   reply kept in public (each such reply is a fresh chance); an author who accepted an
+   offline invitation; an author who also raised it through PALS or complaints
+   (``patients.p_raise_with_pals``, negative stories, a week after posting); an improvement
+   team reading the feed (the day after posting). Each route has its own take-up rate,
+   scaled by the backstage link policy (:mod:`sim.policies.backstage`); an issue is taken up
+   at most once.
 2. **Plan.** After an exponential delay (mean ``plan_delay_days_mean``) the issue becomes a
    planned change with probability ``p_plan x (1 + authority) x leverage``, capped at 1,
-   where authority comes from leadership and leverage is ``1 + public_leverage`` for an
-   issue raised in public: "publicising negative feedback helped known issues to be
-   emphasised to management, meaning that staff could gain leverage" (Site C). Otherwise it
-   is dropped ("half of the action plans are crap", Site B).
+   where authority comes from leadership and leverage is ``1 + public_leverage`` for a story
+   with a conversational reply in public: "publicising negative feedback helped known issues
+   to be emphasised to management, meaning that staff could gain leverage" (Site C).
+   Otherwise it is dropped ("half of the action plans are crap", Site B).
 3. **Headspace.** Planned changes wait, first come first served, for improvement time:
    ``staff_time.headspace_hours_per_month`` accrues daily (unused time is not banked beyond
    one change or one month's worth) and each change takes ``hours_per_change``.
 4. **Work.** A started change is finished with probability ``p_make`` after an exponential
    delay of mean ``make_delay_days_mean / leverage``; otherwise abandoned after the same delay
    ("we're only implementing half of those crap actions").
-5. **Care.** A change made raises its service's care quality (mechanism 6).
+5. **Journey.** When a change is planned, and again when it is made, staff post an update on
+   the public story with probability ``p_update`` ("staff tended to communicate the journey
+   that the patient feedback had taken, or more often, would take", Table 1). The update
+   waits in an inbox like any reply (:mod:`sim.frontstage`).
+6. **Care.** A change made raises its service's care quality (mechanism 6).
 """
 
 from __future__ import annotations
@@ -28,7 +35,9 @@ from collections import deque
 
 from sim.calendar import MONTH_DAYS
 from sim.lifecycle import DROPPED_AT_PLAN, DROPPED_AT_WORK
-from sim.story import ROUTE_PUBLIC
+from sim.story import ROUTE_FEED, ROUTE_PALS
+
+PALS_AFTER_DAYS = 7  # an author who also uses PALS does so about a week after posting
 
 
 class Backstage:
@@ -41,9 +50,10 @@ class Backstage:
         self.services = services
         self.waiting: deque = deque()  # planned changes waiting for headspace
         self.headspace = 0.0  # improvement hours available now
+        self.post_update = None  # set by the model: the frontstage's update rule
 
     def _leverage(self, story) -> float:
-        if story.route == ROUTE_PUBLIC:
+        if story.conversational_day >= 0 and story.public:
             return 1.0 + self.culture.scenario.backstage.public_leverage
         return 1.0
 
@@ -52,14 +62,28 @@ class Backstage:
 
     def receive(self, story, route: int) -> None:
         """Rule 1: an issue arrives by ``route``; taken up or lost."""
-        chance = self.culture.backstage.take_up_chance(
-            public_conversation=route == ROUTE_PUBLIC, offline_contact=route != ROUTE_PUBLIC
-        )
-        if chance > 0 and self.rng.random() < chance:
+        if story.route:
+            return
+        if self.rng.random() < self.culture.backstage.take_up_chance(route):
             day = self.clock.day
             self.lifecycle.take_backstage(story, route, day)
             delay = self._delay(self.culture.scenario.backstage.plan_delay_days_mean)
             self.agenda.at(day + delay, self.decide_plan, story)
+
+    def story_posted(self, story, raises_with_pals: bool) -> None:
+        """Schedule the routes that do not depend on the online reply (rule 1)."""
+        if not story.actionable:
+            return
+        day = self.clock.day
+        self.agenda.at(day + 1, self.via_feed, story)
+        if raises_with_pals:
+            self.agenda.at(day + PALS_AFTER_DAYS, self.via_pals, story)
+
+    def via_feed(self, story) -> None:
+        self.receive(story, ROUTE_FEED)
+
+    def via_pals(self, story) -> None:
+        self.receive(story, ROUTE_PALS)
 
     def decide_plan(self, story) -> None:
         """Rule 2."""
@@ -69,6 +93,7 @@ class Backstage:
         if self.rng.random() < p:
             self.lifecycle.plan_change(story, self.clock.day)
             self.waiting.append(story)
+            self._tell_the_journey(story)
         else:
             self.lifecycle.drop_issue(story, DROPPED_AT_PLAN, self.clock.day)
 
@@ -88,9 +113,16 @@ class Backstage:
             self.agenda.at(day + delay, done, story)
 
     def finish(self, story) -> None:
-        """Rule 5."""
+        """Rules 5 and 6."""
         self.lifecycle.make_change(story, self.clock.day)
         self.services.improve(story.service, self.culture.scenario.care.quality_gain_per_change)
+        self._tell_the_journey(story)
 
     def abandon(self, story) -> None:
         self.lifecycle.drop_issue(story, DROPPED_AT_WORK, self.clock.day)
+
+    def _tell_the_journey(self, story) -> None:
+        """Rule 5: an update on a story still discussed in public."""
+        if story.public and story.n_responses and self.post_update is not None:
+            if self.rng.random() < self.culture.scenario.backstage.p_update:
+                self.post_update(story)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.story import CONVERSATIONAL, GENERIC, PERSONALISED, ROUTE_PUBLIC, Story
+from sim.story import CONVERSATIONAL, GENERIC, PERSONALISED, Story
 
 if TYPE_CHECKING:
     from sim.audience import Audience
@@ -33,6 +33,7 @@ EVENTS = (
     "patient_replied",
     "patient_judged",
     "patient_involved",
+    "left_unanswered",
     "intervention",
     "board_review",
     "recruited",
@@ -54,14 +55,21 @@ EVENTS = (
     PATIENT_REPLIED,
     PATIENT_JUDGED,
     PATIENT_INVOLVED,
+    LEFT_UNANSWERED,
     INTERVENTION,
     BOARD_REVIEW,
     RECRUITED,
 ) = range(len(EVENTS))
 
-# Why an alerted staff member passed a story over (detail of PASSED_OVER).
-NOT_ENGAGED, STAGE_FRIGHT, NO_TIME = 0, 1, 2
-PASS_REASONS = ("did not take it up", "did not feel able to answer", "had no time left that week")
+# Why staff passed a story over (detail of PASSED_OVER), in plain words; the last one is why
+# a story left the inboxes unanswered (LEFT_UNANSWERED).
+NOT_ENGAGED, STAGE_FRIGHT, NO_TIME, SANK = 0, 1, 2, 3
+PASS_REASONS = (
+    "did not take it up",
+    "did not feel able to answer",
+    "had no time left that week",
+    "waited so long in the inbox that nobody looks at it any more",
+)
 
 # Where an issue was dropped (detail of ISSUE_DROPPED).
 DROPPED_AT_PLAN, DROPPED_AT_WORK = 0, 1
@@ -87,13 +95,14 @@ class Lifecycle:
         self.ledger.append((day, PASSED_OVER, story.id, staff.unique_id, reason, 0.0))
 
     def answer(
-        self, story: Story, staff, response_type: int, identified: bool, hours: float, day: int
+        self, story: Story, staff, response_type: int, identified: bool, hours: float, time: float
     ) -> None:
-        """A staff member posts a public reply."""
-        best_type_before = story.best_type
+        """A staff member posts a public reply at ``time`` (a day with its fraction)."""
+        day = int(time)
         story.n_responses += 1
         if story.first_response_day < 0:
             story.first_response_day = day
+            story.first_response_time = time
             story.first_type = response_type
             story.first_responder = staff
             story.identified = identified
@@ -107,7 +116,7 @@ class Lifecycle:
             story.personalised_day = day
         story.last_responder = staff
         self.ledger.append((day, ANSWERED, story.id, staff.unique_id, response_type, hours))
-        self.audience.restage(story, best_type_before)
+        self.audience.restage(story)
 
     def offer_redirect(self, story: Story, staff, day: int) -> None:
         """The reply invites the author to take the conversation offline."""
@@ -133,6 +142,11 @@ class Lifecycle:
     def patient_involved(self, story: Story, day: int) -> None:
         self.ledger.append((day, PATIENT_INVOLVED, story.id, story.author.unique_id, 0, 0.0))
 
+    def leave_unanswered(self, story: Story, day: int) -> None:
+        """The story has waited past the inbox's limit: nobody looks at it unprompted now."""
+        story.pass_reason = SANK
+        self.ledger.append((day, LEFT_UNANSWERED, story.id, -1, SANK, 0.0))
+
     def remind(self, story: Story, manager, day: int) -> None:
         story.reminders += 1
         self.ledger.append((day, REMINDER_SENT, story.id, manager.unique_id, story.reminders, 0.0))
@@ -156,8 +170,8 @@ class Lifecycle:
     def make_change(self, story: Story, day: int) -> None:
         story.change_made_day = day
         self.ledger.append((day, CHANGE_MADE, story.id, -1, story.route, 0.0))
-        if story.route == ROUTE_PUBLIC:
-            self.audience.restage(story)
+        if story.public and story.n_responses:
+            self.audience.restage(story)  # the change can be reported on the public story
 
     def drop_issue(self, story: Story, where: int, day: int) -> None:
         story.dropped_day = day

@@ -19,8 +19,15 @@ Definitions (all "as of the end of day t"):
   ``active_responders_30d``: distinct staff who answered in the last 30 days.
 - ``changes_planned``: changes planned and not yet made or abandoned (the paper's "180
   planned changes" alongside "210 changes made"); ``changes_planned_total`` counts every plan.
-- ``reputation``: the audience's attention-weighted mean impression (see
-  :mod:`sim.audience`), roughly -1 (damning) to +1 (favourable).
+- ``days_to_first_response``: time from posting to the first reply, in days with their
+  fraction (a story posted at 10pm and answered at 9am the next day waited 0.46 days).
+- ``reputation``: the share of the audience's recent reading that leaves a favourable
+  impression of the organisation, 0 to 1 (see :mod:`sim.audience`).
+- ``worth``: the share of recent attention on stories showing posting was worthwhile (a
+  bespoke reply or a change made); ``story_rate``: the day's mean rate of first-time stories.
+- ``waiting``: items waiting in the inboxes at the end of the day.
+- ``staff_hours``: staff hours spent on the inboxes that day, reading and replying;
+  ``reply_hours`` the part spent writing replies.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from sim.lifecycle import (
     DROPPED_AT_WORK,
     EVENTS,
     ISSUE_DROPPED,
+    LEFT_UNANSWERED,
     PASS_REASONS,
     PASSED_OVER,
     PATIENT_INVOLVED,
@@ -60,6 +68,10 @@ class Recorder:
 
     COLUMNS = (
         "reputation",
+        "worth",
+        "story_rate",
+        "waiting",
+        "hours_spent",
         "care_quality",
         "cast_size",
         "mean_confidence",
@@ -74,6 +86,10 @@ class Recorder:
         self.rows.append(
             (
                 model.audience.reputation(),
+                model.audience.worth(),
+                model.story_rate(),
+                model.frontstage.waiting(),
+                model.frontstage.hours_spent,
                 model.services.mean(),
                 len(model.castlist),
                 model.castlist.mean_confidence(),
@@ -134,9 +150,12 @@ def story_table(model: CurtainModel) -> pd.DataFrame:
         return pd.DataFrame(columns=_STORY_COLUMNS)
     days = np.array([s.day for s in stories])
     first = np.array([s.first_response_day for s in stories])
+    posted_at = np.array([s.posted_at for s in stories])
+    first_time = np.array([s.first_response_time for s in stories])
     rows = {
         "story_id": [s.id for s in stories],
         "day_posted": days,
+        "posted_at": posted_at,
         "service": [s.service for s in stories],
         "sentiment": ["negative" if s.negative else "positive" for s in stories],
         "hostility": [s.hostility for s in stories],
@@ -146,7 +165,7 @@ def story_table(model: CurtainModel) -> pd.DataFrame:
         "views": [s.views for s in stories],
         "responses": [s.n_responses for s in stories],
         "first_response_day": first,
-        "days_to_first_response": np.where(first >= 0, first - days, -1),
+        "days_to_first_response": np.where(first >= 0, first_time - posted_at, np.nan),
         "first_response_type": [RESPONSE_TYPES[s.first_type] for s in stories],
         "best_response_type": [RESPONSE_TYPES[s.best_type] for s in stories],
         "first_responder_id": [
@@ -166,13 +185,16 @@ def story_table(model: CurtainModel) -> pd.DataFrame:
         "change_made_day": [s.change_made_day for s in stories],
         "issue_dropped_day": [s.dropped_day for s in stories],
         "reminders": [s.reminders for s in stories],
-        "impression": [s.impression for s in stories],
+        "waiting_reason": [
+            PASS_REASONS[s.pass_reason] if s.pass_reason >= 0 and not s.n_responses else None
+            for s in stories
+        ],
+        "favourable": _favourable(model, stories),
     }
     frame = pd.DataFrame(rows)
     frame["stage"] = _stage(frame)
     for col in (
         "first_response_day",
-        "days_to_first_response",
         "first_responder_id",
         "redirect_offered_day",
         "backstage_day",
@@ -187,6 +209,7 @@ def story_table(model: CurtainModel) -> pd.DataFrame:
 _STORY_COLUMNS = [
     "story_id",
     "day_posted",
+    "posted_at",
     "service",
     "sentiment",
     "hostility",
@@ -210,9 +233,17 @@ _STORY_COLUMNS = [
     "change_made_day",
     "issue_dropped_day",
     "reminders",
-    "impression",
+    "waiting_reason",
+    "favourable",
     "stage",
 ]
+
+
+def _favourable(model: CurtainModel, stories: list) -> list[float]:
+    """Each story's chance of leaving a reader favourable, as the audience sees it now."""
+    audience = model.audience
+    share = audience.generic_share()
+    return [audience.favourable(s.seen_state, share) for s in stories]
 
 
 def _stage(frame: pd.DataFrame) -> np.ndarray:
@@ -237,7 +268,7 @@ def event_table(model: CurtainModel) -> pd.DataFrame:
     for code in (ANSWERED, CHALLENGED):
         mask = event == code
         text[mask] = np.asarray(RESPONSE_TYPES, dtype=object)[detail[mask]]
-    mask = event == PASSED_OVER
+    mask = (event == PASSED_OVER) | (event == LEFT_UNANSWERED)
     text[mask] = np.asarray(PASS_REASONS, dtype=object)[detail[mask]]
     for code in (TAKEN_BACKSTAGE, CHANGE_PLANNED, CHANGE_MADE):
         mask = event == code
@@ -271,6 +302,53 @@ def event_table(model: CurtainModel) -> pd.DataFrame:
     return frame
 
 
+#: The daily table's columns, in order (pattern expressions are checked against them when
+#: loaded; tests/test_checks.py fails when daily_table's columns drift from this).
+DAILY_COLUMNS = (
+    "day",
+    "stories_posted",
+    "stories",
+    "negative_share",
+    "negative_share_total",
+    "response_rate",
+    "response_rate_30d",
+    "share_none",
+    "share_generic",
+    "share_personalised",
+    "share_conversational",
+    "responses",
+    "generic_responses",
+    "personalised_responses",
+    "conversational_responses",
+    "responses_per_story",
+    "mean_days_to_first_response",
+    "active_responders",
+    "active_responders_30d",
+    "reply_hours",
+    "redirects_offered",
+    "redirects_accepted",
+    "redirects_declined",
+    "issues_backstage",
+    "changes_planned_total",
+    "changes_planned",
+    "changes_made",
+    "reminders_sent",
+    "challenges",
+    "patients_involved",
+    "repeat_stories",
+    "reputation",
+    "worth",
+    "story_rate",
+    "waiting",
+    "staff_hours",
+    "care_quality",
+    "cast_size",
+    "mean_confidence",
+    "board_pressure",
+    "comms_openness",
+)
+
+
 def daily_table(model: CurtainModel) -> pd.DataFrame:
     """One row per day, every output of the brief."""
     n = model.day
@@ -299,7 +377,9 @@ def daily_table(model: CurtainModel) -> pd.DataFrame:
     responses = _count_by_day(day[answers], n)
     responses_total = np.cumsum(responses)
     resp_type = led["detail"][answers]
-    delays = np.where(first >= 0, first - posted_day, 0)
+    posted_at = np.array([s.posted_at for s in stories], dtype=np.float64)
+    first_time = np.array([s.first_response_time for s in stories], dtype=np.float64)
+    delays = np.where(first >= 0, first_time - posted_at, 0.0)
     first_count = _count_by_day(first, n)
     first_delay = _count_by_day(first, n, weights=delays)
 
@@ -328,7 +408,7 @@ def daily_table(model: CurtainModel) -> pd.DataFrame:
                 _count_by_day(_first_days(actor[answers], day[answers]), n)
             ),
             "active_responders_30d": _active_in_window(actor[answers], day[answers], n, 30),
-            "staff_hours": _count_by_day(day[answers], n, weights=led["value"][answers]),
+            "reply_hours": _count_by_day(day[answers], n, weights=led["value"][answers]),
             "redirects_offered": np.cumsum(_count_by_day(day[ev == REDIRECT_OFFERED], n)),
             "redirects_accepted": np.cumsum(_count_by_day(day[ev == REDIRECT_ACCEPTED], n)),
             "redirects_declined": np.cumsum(_count_by_day(day[ev == REDIRECT_DECLINED], n)),
@@ -353,7 +433,11 @@ def daily_table(model: CurtainModel) -> pd.DataFrame:
     )
     recorded = model.recorder.frame()
     for col in Recorder.COLUMNS:
-        frame[col] = recorded[col].to_numpy()[:n]
+        if col == "hours_spent":
+            # Staff hours on the inboxes that day: reading and replying.
+            frame["staff_hours"] = np.diff(recorded[col].to_numpy()[:n], prepend=0.0)
+        else:
+            frame[col] = recorded[col].to_numpy()[:n]
     return frame
 
 
@@ -401,8 +485,19 @@ def _active_in_window(actors: np.ndarray, days: np.ndarray, n: int, window: int)
     return np.cumsum(change[:n])
 
 
-def summary(model: CurtainModel, daily: pd.DataFrame, stories: pd.DataFrame) -> dict[str, Any]:
-    """End-of-run figures: the last daily row plus whole-run medians."""
+def first_response_delays(model: CurtainModel) -> np.ndarray:
+    """Days (with their fraction) from posting to the first reply, of every answered story."""
+    return np.array(
+        [s.first_response_time - s.posted_at for s in model.lifecycle.stories if s.n_responses],
+        dtype=np.float64,
+    )
+
+
+def summary(
+    model: CurtainModel, daily: pd.DataFrame, stories: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """End-of-run figures: the last daily row plus whole-run medians (``stories`` is not
+    needed; it is accepted for callers that have the table)."""
     last = daily.iloc[-1] if len(daily) else None
 
     def end(col: str) -> Any:
@@ -413,7 +508,7 @@ def summary(model: CurtainModel, daily: pd.DataFrame, stories: pd.DataFrame) -> 
             return None
         return int(value) if pd.api.types.is_integer_dtype(daily[col]) else float(value)
 
-    delays = stories["days_to_first_response"].dropna() if len(stories) else pd.Series([])
+    delays = first_response_delays(model)
     return {
         "scenario": model.initial_scenario.name,
         "seed": model.seed,
@@ -426,7 +521,7 @@ def summary(model: CurtainModel, daily: pd.DataFrame, stories: pd.DataFrame) -> 
         "share_conversational": end("share_conversational"),
         "responses": int(daily["responses"].sum()) if len(daily) else 0,
         "responses_per_story": end("responses_per_story"),
-        "median_days_to_first_response": float(delays.median()) if len(delays) else None,
+        "median_days_to_first_response": float(np.median(delays)) if len(delays) else None,
         "active_responders": end("active_responders"),
         "cast_size": end("cast_size"),
         "redirects_offered": end("redirects_offered"),

@@ -6,12 +6,17 @@ One tick is one day. A day runs, in order:
 2. the board reviews response times, if the escalation policy has it do so today;
 3. on the first day of each 30-day month, communications staff reconsider their openness and
    the cast policy recruits;
-4. stories arrive: authors returning today, then first-time stories (Poisson,
-   ``stories.per_day``), each from a new patient;
-5. the agenda runs today's events: looks, replies, follow-ups, plans, changes finished;
-   then reminders and authors' judgements fall due (an author may decide to post again);
-6. the backstage starts waiting changes as headspace allows;
-7. the recorder notes the day's state.
+4. stories arrive, each at its own time of day: authors returning today, then first-time
+   stories (Poisson), each from a new patient, into the inboxes;
+5. the agenda runs today's events (authors' replies, challenges, plans, changes finished);
+6. on a working day, the teams sit down to their inboxes (the frontstage's sessions);
+7. rules due a fixed time after posting: the central team's inbox, reminders, judgements;
+8. the backstage starts waiting changes as headspace allows;
+9. the recorder notes the day's state.
+
+First-time stories arrive at ``stories.per_day`` x (1 + ``growth_per_year``)^(years) x
+(1 + ``worth_effect`` x worth), where worth is the audience's sense that posting is worthwhile
+(:meth:`sim.audience.Audience.worth`): volume answers back to how the organisation answers.
 
 The model holds no rules of its own: those live in the frontstage, the backstage, the agents
 and the policies. The culture (scenario and the policies built from it) is one object the
@@ -34,7 +39,7 @@ from sim.lifecycle import BOARD_REVIEW, INTERVENTION, RECRUITED, Lifecycle
 from sim.metrics import Recorder
 from sim.policies.registry import REGISTRIES
 from sim.scenario import LEVERS, Intervention, Scenario
-from sim.story import CONVERSATIONAL, GENERIC, Story
+from sim.story import CONVERSATIONAL, GENERIC, PERSONALISED, Story
 
 FRONTLINE = ("frontline_clinical", "frontline_non_clinical")
 
@@ -51,22 +56,23 @@ class Culture:
             setattr(self, lever, REGISTRIES[lever].build(getattr(scenario, lever)))
         # Derived once per culture rather than once per consideration of a story.
         self.cue = self.scripting.cue
-        # Hostile stories shake a responder without a colleague on the wings only where the
-        # script exposes them and lends no cue (see the frontstage's rule 3).
-        self.stage_fright = self.scripting.exposes and not self.cue
         self.named = self.identification.named
+        self.exposure = self.identification.exposure
+        self.costs = (
+            0.0,
+            scenario.effort.hours_generic,
+            scenario.effort.hours_personalised,
+            scenario.effort.hours_conversational,
+        )
         # The rule sections the frontstage reads for every story it considers.
         self.confidence = scenario.confidence
         self.effort = scenario.effort
         self.patients = scenario.patients
         self.redirects = (self.staging.redirects(False), self.staging.redirects(True))
         self.expectation = {role: self.leadership.expectation(role) for role in ROLES}
-        self.bespoke_threshold = (
-            scenario.confidence.threshold_conversational + self.identification.exposure
-        )
         # Reply types a challenge could act on: those the script counts as poor.
         self.challengeable = frozenset(
-            t for t in (GENERIC, CONVERSATIONAL) if self.scripting.poor(t)
+            t for t in (GENERIC, PERSONALISED, CONVERSATIONAL) if self.scripting.poor(t)
         )
 
 
@@ -124,13 +130,15 @@ class CurtainModel(mesa.Model):
             self.backstage,
             self.repost_on,
         )
+        self.backstage.post_update = self.frontstage.post_update
         self.recorder = Recorder()
         self._interventions: dict[int, list[Intervention]] = {}
         for intervention in scenario.interventions:
             self._interventions.setdefault(intervention.day, []).append(intervention)
         self._next_story = 0
         self._returning: dict[int, list[Patient]] = {}  # day -> authors posting again
-        self._recruit(_allocate(scenario.cast.roles.model_dump(), scenario.cast.size), False)
+        starting = scenario.cast.initial_roles.model_dump()
+        self._recruit(_allocate(starting, scenario.cast.size), False)
         self.comms_openness = self.openness()  # reconsidered monthly
 
     # ------------------------------------------------------------------ staff
@@ -195,8 +203,9 @@ class CurtainModel(mesa.Model):
         if culture.leadership.fears_can_ease():
             reputation = self.audience.reputation()
             rate = culture.scenario.cast.openness_learning
+            reassuring = culture.scenario.cast.reassuring_reputation
             for staff in self._gatekeepers():
-                staff.reconsider(reputation, rate)
+                staff.reconsider(reputation, rate, reassuring)
         self.comms_openness = self.openness()
         cast = culture.scenario.cast
         n = culture.cast.recruits(
@@ -219,27 +228,39 @@ class CurtainModel(mesa.Model):
             self._recruit(_allocate(self.culture.scenario.cast.roles.model_dump(), missing), True)
 
     # ------------------------------------------------------------------ stories
-    def post_stories(self) -> None:
-        """Today's stories: authors returning today, then Poisson(per_day) first-time stories.
+    def story_rate(self) -> float:
+        """Today's mean number of first-time stories (see the module docstring)."""
+        rules = self.culture.scenario.stories
+        rate = rules.per_day
+        if rules.growth_per_year:
+            rate *= (1.0 + rules.growth_per_year) ** (self.clock.day / 365.0)
+        if rules.worth_effect:
+            rate *= 1.0 + rules.worth_effect * self.audience.worth()
+        return rate
 
-        A returning author writes about the service they use; each first-time story comes from
-        a new patient, who uses a uniformly drawn service. A story is negative with probability
-        1 - quality of its service; a negative story carries an issue staff could act on, a
-        positive one with probability ``p_actionable_positive``. Hostility (Beta) applies to
-        negative stories. The day's draws are made for all its stories at once.
+    def post_stories(self) -> None:
+        """Today's stories: authors returning today, then Poisson first-time stories.
+
+        Each story is posted at a uniformly drawn time of the day; the day's stories are
+        numbered in time order. A returning author writes about the service they use; each
+        first-time story comes from a new patient, who uses a uniformly drawn service. A story
+        is negative with probability 1 - quality of its service; a negative story carries an
+        issue staff could act on, a positive one with probability ``p_actionable_positive``.
+        Hostility (Beta) applies to negative stories; the author of a negative story also
+        raises it through PALS with probability ``patients.p_raise_with_pals``. The day's
+        draws are made for all its stories at once.
         """
         scenario = self.culture.scenario
         day = self.clock.day
         authors = self._returning.pop(day, [])
         n_returning = len(authors)
-        n = n_returning + int(self.rng.poisson(scenario.stories.per_day))
+        n = n_returning + int(self.rng.poisson(self.story_rate()))
         if n == 0:
             return
-        # One row of uniforms per story: sentiment, actionable, and for a new author their
-        # service, motive and whether they value anonymity.
-        draws = self.rng.random((n, 5)).tolist()
+        # One row of uniforms per story: sentiment, actionable, PALS, time of day, and for a
+        # new author their service, motive and whether they value anonymity.
+        draws = self.rng.random((n, 7)).tolist()
         hostility = self._hostility(n).tolist()
-        delays = self._look_delays(n)
 
         patients = scenario.patients
         motives = patients.motive_shares
@@ -247,51 +268,50 @@ class CurtainModel(mesa.Model):
         p_anonymity = patients.share_valuing_anonymity
         willingness = patients.willingness_initial
         n_services = len(self.services)
-        for _, _, u_service, u_motive, u_anonymity in draws[n_returning:]:
+        for row in draws[n_returning:]:
+            u_motive = row[5]
             motive = 0 if u_motive < first else (1 if u_motive < second else 2)
             authors.append(
                 Patient(
                     self,
-                    int(u_service * n_services),
+                    int(row[4] * n_services),
                     motive,
-                    u_anonymity < p_anonymity,
+                    row[6] < p_anonymity,
                     willingness,
                 )
             )
 
         quality = self.services.quality
         p_actionable_positive = scenario.stories.p_actionable_positive
-        # Bound once: the loop below runs for every story of the year.
-        post, story_posted = self.lifecycle.post, self.frontstage.story_posted
+        p_pals = patients.p_raise_with_pals
+        order = sorted(range(n), key=lambda i: draws[i][3])
+        # Bound once: the loop below runs for every story of the run.
+        post = self.lifecycle.post
+        story_posted, issue_posted = self.frontstage.story_posted, self.backstage.story_posted
         first_id = self._next_story
         self._next_story = first_id + n
-        for i, (author, draw, story_hostility, delay) in enumerate(
-            zip(authors, draws, hostility, delays, strict=True)
-        ):
+        for k, i in enumerate(order):
+            author = authors[i]
+            draw = draws[i]
             negative = draw[0] < 1.0 - quality[author.service]
             story = Story(
-                first_id + i,
-                day,
+                first_id + k,
+                day + draw[3],
                 author.service,
                 negative,
-                story_hostility if negative else 0.0,
+                hostility[i] if negative else 0.0,
                 negative or draw[1] < p_actionable_positive,
                 author,
                 i < n_returning,
             )
             author.stories_posted += 1
             post(story, day)
-            story_posted(story, delay)
+            story_posted(story)
+            issue_posted(story, negative and draw[2] < p_pals)
 
     def _hostility(self, n: int) -> np.ndarray:
         rules = self.culture.scenario.stories
         return _beta(self.rng, rules.hostility_mean, rules.hostility_concentration, n)
-
-    def _look_delays(self, n: int) -> list[int]:
-        mean = self.culture.scenario.cast.look_delay_days_mean
-        if mean <= 0:
-            return [0] * n
-        return self.rng.exponential(mean, n).astype(np.int64).tolist()
 
     def repost_on(self, day: int, author: Patient) -> None:
         """A returning author will post another story on ``day`` (a later day)."""
@@ -321,7 +341,8 @@ class CurtainModel(mesa.Model):
             self._monthly()
         self.post_stories()
         self.agenda.run(day)
-        self.frontstage.after_agenda()
+        self.frontstage.work()
+        self.frontstage.after_sessions()
         self.backstage.daily()
         self.recorder.record(self)
         self.clock.day = day + 1

@@ -23,19 +23,68 @@ TYPE_WORDS = {
 }
 
 
+#: Columns the narration reads.
+STORY_COLUMNS = (
+    "story_id",
+    "repeat_author",
+    "sentiment",
+    "hostility",
+    "actionable",
+    "day_posted",
+    "author_id",
+    "service",
+    "views",
+    "stage",
+    "responses",
+)
+EVENT_COLUMNS = ("story_id", "day", "event", "actor_role", "actor_id", "detail", "value")
+
+
 def load_run(run_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """A run folder's stories, events and manifest; a missing, incomplete or corrupt folder
+    is a one-line error (a folder without its manifest was never finished)."""
     import json
 
+    import pyarrow as pa
+
     run = Path(run_dir)
-    needed = [run / "stories.parquet", run / "events.parquet"]
+    needed = [run / "stories.parquet", run / "events.parquet", run / "manifest.json"]
     if not run.is_dir() or not all(p.exists() for p in needed):
         raise CurtainError(
-            f"--run {run}: expected a run directory holding stories.parquet and "
-            "events.parquet (made by `curtain run`)"
+            f"--run {run}: expected a run directory holding stories.parquet, events.parquet "
+            "and manifest.json (a complete one, made by `curtain run`)"
         )
-    manifest_path = run / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    return pd.read_parquet(needed[0]), pd.read_parquet(needed[1]), manifest
+    frames = []
+    for path, columns in zip(needed, (STORY_COLUMNS, EVENT_COLUMNS), strict=False):
+        try:
+            frame = pd.read_parquet(path)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise CurtainError(
+                f"--run {run}: {path.name} cannot be read ({_first_line(exc)}); the folder is "
+                "damaged: make it again with `curtain run ... --overwrite`"
+            ) from None
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise CurtainError(
+                f"--run {run}: {path.name} lacks the columns {', '.join(missing)}; expected "
+                "a folder made by `curtain run`"
+            )
+        frames.append(frame)
+    try:
+        manifest = json.loads(needed[2].read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CurtainError(
+            f"--run {run}: manifest.json cannot be read ({_first_line(exc)}); make the run "
+            "again with `curtain run ... --overwrite`"
+        ) from None
+    if not isinstance(manifest, dict):
+        raise CurtainError(f"--run {run}: manifest.json is not a run's manifest")
+    return frames[0], frames[1], manifest
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
 
 
 def _who(role: str | None, actor) -> str:
@@ -64,8 +113,8 @@ def narrate(story_id: int, run_dir: str | Path) -> str:
     )
     issue = " It raises an issue staff could act on." if s["actionable"] else ""
     lines.append(
-        f"Posted on day {s['day_posted']} by {returning} (#{s['author_id']}) about service "
-        f"{s['service']}: {tone}.{issue}"
+        f"Posted on day {s['day_posted']} at {_clock(s.get('posted_at'))} by {returning} "
+        f"(#{s['author_id']}) about service {s['service']}: {tone}.{issue}"
     )
     lines.append(f"The public read it {s['views']} times.")
 
@@ -75,9 +124,30 @@ def narrate(story_id: int, run_dir: str | Path) -> str:
 
     stage = s["stage"]
     lines.append(f"Where its journey ended: {stage}.")
+    wait = s.get("days_to_first_response")
+    if s["responses"] > 0 and wait is not None and wait == wait:
+        lines.append(f"The first reply came {_duration(float(wait))} after it was posted.")
     if s["responses"] == 0:
-        lines.append("Nobody answered it in public.")
+        why = s.get("waiting_reason")
+        reason = f" Why: staff who read it {why}." if isinstance(why, str) and why else ""
+        if isinstance(why, str) and why.startswith("waited so long"):
+            reason = f" It {why}."
+        lines.append("Nobody answered it in public." + reason)
     return "\n".join(lines)
+
+
+def _clock(posted_at) -> str:
+    """The time of day of a posting time (a day with its fraction)."""
+    if posted_at is None or posted_at != posted_at:
+        return "an unknown time"
+    minutes = round((float(posted_at) % 1.0) * 24 * 60) % (24 * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _duration(days: float) -> str:
+    if days < 1.0:
+        return f"{days * 24:.0f} hours"
+    return f"{days:.1f} days"
 
 
 def _event_words(e) -> str:
@@ -86,7 +156,9 @@ def _event_words(e) -> str:
     if kind == "posted":
         return "posted on the public platform."
     if kind == "passed_over":
-        return f"{who} was alerted but {e.detail}."
+        return f"{who} read it but {e.detail}."
+    if kind == "left_unanswered":
+        return "it had waited so long in the inbox that nobody looks at it any more."
     if kind == "answered":
         how = TYPE_WORDS.get(e.detail, e.detail)
         return f"{who} answered {how} ({e.value:.2f} staff hours)."
@@ -103,8 +175,7 @@ def _event_words(e) -> str:
     if kind == "change_started":
         return "improvement work on the change started."
     if kind == "change_made":
-        public = " The public story now shows it." if e.detail == "public conversation" else ""
-        return f"the change was made.{public}"
+        return "the change was made."
     if kind == "issue_dropped":
         return f"the issue was dropped ({e.detail})."
     if kind == "reminder_sent":

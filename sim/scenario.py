@@ -24,7 +24,11 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
+import os
+import stat
 import tomllib
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -41,19 +45,28 @@ from pydantic import (
 from sim import policies  # noqa: F401  (importing registers every policy)
 from sim.errors import ScenarioError
 from sim.policies.registry import REGISTRIES
+from sim.suggest import did_you_mean
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-Count = Annotated[int, Field(ge=0)]
-PositiveCount = Annotated[int, Field(ge=1)]
+# Numbers are strict (no true/false, no "3" in quotes; a whole number is fine where a number
+# is expected) and finite (inf and nan are refused). Upper bounds on the unbounded ones live
+# in sim.limits and are applied by _validate, so a field added later inherits them.
+_NUMBER = {"strict": True, "allow_inf_nan": False}
+Probability = Annotated[float, Field(ge=0.0, le=1.0, **_NUMBER)]
+Signed = Annotated[float, Field(ge=-1.0, le=1.0, **_NUMBER)]
+NonNegative = Annotated[float, Field(ge=0.0, **_NUMBER)]
+Positive = Annotated[float, Field(gt=0.0, **_NUMBER)]
+Count = Annotated[int, Field(ge=0, strict=True)]
+PositiveCount = Annotated[int, Field(ge=1, strict=True)]
+#: Log-odds of a reader's favourable impression, and weights added to them (sim/audience.py).
+LogOdds = Annotated[float, Field(ge=-10.0, le=10.0, **_NUMBER)]
+LogWeight = Annotated[float, Field(ge=0.0, le=10.0, **_NUMBER)]
 
 #: Culture levers: the sections chosen by policy name.
 LEVERS = (
     "scripting",
     "staging",
     "cast",
+    "queue",
     "identification",
     "escalation",
     "backstage",
@@ -80,7 +93,8 @@ class LeverSection(Section):
         registry = REGISTRIES[cls.lever]
         if value not in registry.names():
             choices = ", ".join(repr(n) for n in registry.names())
-            raise ValueError(f"expected one of {choices}, got {value!r}")
+            hint = did_you_mean(value, registry.names())
+            raise ValueError(f"expected one of {choices}, got {value!r}{hint}")
         return value
 
 
@@ -101,7 +115,21 @@ class Organisation(Section):
 
 
 class Stories(Section):
-    per_day: NonNegative = Field(description="First-time stories posted per day (Poisson mean).")
+    per_day: NonNegative = Field(
+        description="First-time stories posted per day on day 0 by a public that sees no "
+        "reply (Poisson mean); growth and the public's sense that posting is worthwhile "
+        "raise it."
+    )
+    growth_per_year: NonNegative = Field(
+        description="Yearly growth of the platform's use by the population served "
+        "(0.2: 20% more stories a year, compounded daily)."
+    )
+    worth_effect: NonNegative = Field(
+        description="How much more the public posts when it sees posting is worthwhile: the "
+        "rate is multiplied by 1 + worth_effect x the attention-weighted share of visible "
+        "stories with a bespoke reply or a change made (mechanism 8, 'volume that answers "
+        "back')."
+    )
     p_actionable_positive: Probability = Field(
         description="Share of positive stories that still carry a suggestion staff could act on "
         "(every negative story carries an issue)."
@@ -130,7 +158,19 @@ class Care(Section):
 class ByResponse(Section):
     none: Signed = Field(description="Story left unanswered.")
     generic: Signed = Field(description="Answered with a generic (template) reply.")
-    conversational: Signed = Field(description="Answered with a bespoke, conversational reply.")
+    personalised: Signed = Field(
+        description="Answered with a personalised reply: tailored, but telling no journey and "
+        "inviting no conversation."
+    )
+    conversational: Signed = Field(description="Answered with a transparent, conversational reply.")
+
+
+class ByReply(Section):
+    generic: Probability = Field(description="After a generic (template) reply.")
+    personalised: Probability = Field(description="After a personalised reply.")
+    conversational: Probability = Field(
+        description="After a transparent, conversational reply (an invitation to talk)."
+    )
 
 
 class Motives(Section):
@@ -177,8 +217,14 @@ class Patients(Section):
     p_accept_redirect_open: Probability = Field(
         description="Chance any other author takes up an offline invitation."
     )
-    p_reply: Probability = Field(
-        description="Chance the author replies to a conversational response, which staff answer."
+    p_reply: ByReply = Field(
+        description="Chance the author replies to a staff response, by its type; a reply waits "
+        "in the inbox for staff to answer (Table 1: conversational replies draw more "
+        "responses)."
+    )
+    p_raise_with_pals: Probability = Field(
+        description="Chance the author of a negative story also raises it through PALS or "
+        "complaints, whatever happens online (the complaints route to improvement work)."
     )
     p_get_involved: Motives = Field(
         description="Chance of getting involved (volunteering) after a conversational answer, "
@@ -217,8 +263,12 @@ class Confidence(Section):
         description="Share of confidence lost facing a hostile story without support."
     )
     threshold_generic: Probability = Field(description="Confidence needed to post a generic reply.")
+    threshold_personalised: Probability = Field(
+        description="Confidence needed for a personalised (bespoke, not conversational) reply "
+        "to a mild story."
+    )
     threshold_conversational: Probability = Field(
-        description="Confidence needed for a conversational reply to a mild story."
+        description="Confidence needed for a transparent, conversational reply to a mild story."
     )
     threshold_per_hostility: NonNegative = Field(
         description="Extra confidence a conversational reply needs per unit of hostility."
@@ -226,13 +276,20 @@ class Confidence(Section):
 
 
 class Effort(Section):
+    hours_read: Positive = Field(
+        description="Staff hours to read a story waiting in the inbox and decide what to do."
+    )
     hours_generic: Positive = Field(description="Staff hours to post a generic reply.")
+    hours_personalised: Positive = Field(
+        description="Staff hours for a personalised reply (tailored, no journey told)."
+    )
     hours_conversational: Positive = Field(
-        description="Staff hours for a bespoke reply by someone close to the care."
+        description="Staff hours for a transparent, conversational reply by someone close to "
+        "the care."
     )
     hours_liaison: NonNegative = Field(
-        description="Extra hours for the first bespoke reply to a story by someone outside its "
-        "service, who must liaise with the team (mechanism 1)."
+        description="Extra hours for the first conversational reply to a story by someone "
+        "outside its service, who must liaise with the team to tell its journey (mechanism 1)."
     )
 
 
@@ -242,27 +299,34 @@ class Audience(Section):
         "audience's judgement decays as exp(-age / attention_days)."
     )
     views_per_story: NonNegative = Field(description="Views a story collects over its life.")
-    impression_positive: Signed = Field(description="Impression a positive story leaves.")
-    impression_negative: Signed = Field(description="Impression a negative story leaves.")
-    silence_penalty: Probability = Field(
-        description="Impression lost while a story stands unanswered."
+    logit_positive: LogOdds = Field(
+        description="Log-odds that a reader of an unanswered positive story is left with a "
+        "favourable impression of the organisation."
     )
-    credit_generic: Probability = Field(description="Impression a generic reply gains on its own.")
-    credit_conversational: Probability = Field(
-        description="Impression a conversational reply gains."
+    logit_negative: LogOdds = Field(
+        description="Log-odds that a reader of an unanswered negative story is left with a "
+        "favourable impression."
     )
-    credit_identified: Probability = Field(
-        description="Further impression when the responder is named with their role."
+    silence_penalty: LogWeight = Field(
+        description="Log-odds lost while a story stands unanswered for more than a week."
     )
-    redirect_penalty: Probability = Field(
-        description="Impression lost when the reply sends the author offline."
+    credit_generic: LogWeight = Field(description="Log-odds a generic reply gains on its own.")
+    credit_personalised: LogWeight = Field(description="Log-odds a personalised reply gains.")
+    credit_conversational: LogWeight = Field(
+        description="Log-odds a transparent, conversational reply gains."
     )
-    contrived_penalty: Probability = Field(
-        description="Generic credit lost per unit share of generic replies in view: identical "
-        "replies seen in a list look contrived (mechanism 7)."
+    credit_identified: LogWeight = Field(
+        description="Further log-odds when the responder is named with their role."
     )
-    credit_change_made: Probability = Field(
-        description="Impression gained when a change made is reported on the public story."
+    redirect_penalty: LogWeight = Field(
+        description="Log-odds lost when the reply sends the author offline."
+    )
+    contrived_penalty: LogWeight = Field(
+        description="Log-odds of generic credit lost per unit share of generic replies in "
+        "view: identical replies seen in a list look contrived (mechanism 7)."
+    )
+    credit_change_made: LogWeight = Field(
+        description="Log-odds gained when a change made is reported on the public story."
     )
 
 
@@ -303,16 +367,18 @@ class Cast(LeverSection):
     lever: ClassVar[str] = "cast"
     size: Count = Field(description="Registered responders at the start (the cast list).")
     max_size: Count = Field(description="Accounts available: the cast cannot grow past this.")
-    roles: Roles = Field(description="Share of the cast in each role.")
+    roles: Roles = Field(description="Share of each role among staff who join the cast.")
+    initial_roles: Roles = Field(description="Share of each role in the starting cast.")
 
-    @field_validator("roles")
+    @field_validator("roles", "initial_roles")
     @classmethod
     def _roles_sum(cls, v: Roles) -> Roles:
         _shares_sum_to_one(v, "role shares")
         return v
 
     recruits_per_month: NonNegative = Field(
-        description="Keen staff a central team recruits per month at full drive (distributed)."
+        description="Keen staff a central team recruits per month at full drive and full "
+        "openness (distributed)."
     )
     openness_initial: Probability = Field(
         description="Communications staff's initial openness to a wider cast (gatekeeping)."
@@ -320,18 +386,17 @@ class Cast(LeverSection):
     openness_learning: Probability = Field(
         description="Monthly rate at which communications staff's openness follows reputation."
     )
-    alerts_per_story: PositiveCount = Field(
-        description="Cast members alerted to each story (nearest the care first)."
+    reassuring_reputation: Probability = Field(
+        description="Reputation (share of readers left favourable) above which communications' "
+        "fears ease and below which they grow."
     )
-    look_delay_days_mean: NonNegative = Field(
-        description="Mean days before alerted staff look at a new story (exponential)."
+    central_after_days: NonNegative = Field(
+        description="Days a story waits unanswered in its service's inbox before it also "
+        "enters the central team's inbox (distributed)."
     )
-    looks_per_story: PositiveCount = Field(
-        description="Times the alerted staff look at an unanswered story unprompted."
-    )
-    relook_after_days: PositiveCount = Field(description="Days between unprompted looks.")
     p_colleague_adds: Probability = Field(
-        description="Chance a colleague adds a response after a conversational reply."
+        description="Chance a colleague from the story's own service adds a response after a "
+        "conversational reply by someone else."
     )
 
     @model_validator(mode="after")
@@ -341,6 +406,14 @@ class Cast(LeverSection):
                 f"expected max_size >= size, got max_size {self.max_size} < size {self.size}"
             )
         return self
+
+
+class Queue(LeverSection):
+    lever: ClassVar[str] = "queue"
+    give_up_after_days: PositiveCount = Field(
+        description="Days after which a story still waiting in an inbox is no longer looked at "
+        "unprompted (reminders may still reach it)."
+    )
 
 
 class Identification(LeverSection):
@@ -369,8 +442,33 @@ class Escalation(LeverSection):
 
 class Backstage(LeverSection):
     lever: ClassVar[str] = "backstage"
-    p_take_up: Probability = Field(
-        description="Chance an issue reaching improvement work is taken up."
+    p_take_up_public: Probability = Field(
+        description="Chance an issue raised in a public conversation is carried to improvement "
+        "work by the responders (the public route)."
+    )
+    p_take_up_offline: Probability = Field(
+        description="Chance an issue from an author who accepted an offline invitation is "
+        "taken up (the offline route)."
+    )
+    p_take_up_pals: Probability = Field(
+        description="Chance an issue the author also raised through PALS or complaints is "
+        "taken up (the complaints route)."
+    )
+    p_take_up_feed: Probability = Field(
+        description="Chance an improvement team reading the feed takes up an actionable story "
+        "on its own (the improvement-team route)."
+    )
+    separate_team_factor: Probability = Field(
+        description="Share of the public and feed routes' take-up left when the improvement "
+        "team works apart from the responders (separate_team)."
+    )
+    detached_factor: Probability = Field(
+        description="Share of every route's take-up left when improvement work has no link to "
+        "online feedback (detached)."
+    )
+    p_update: Probability = Field(
+        description="Chance staff post an update on a public story when its change is planned "
+        "and again when made ('communicate the journey', Table 1)."
     )
     p_plan: Probability = Field(
         description="Chance an issue taken up becomes a planned change (before leverage)."
@@ -422,6 +520,13 @@ class StaffTime(LeverSection):
     headspace_hours_per_month: NonNegative = Field(
         description="Improvement ('headspace') hours a month for changes from feedback."
     )
+    working_days_per_week: Annotated[int, Field(ge=1, le=7, strict=True)] = Field(
+        description="Days a week staff work on the inboxes (the first N days of each week)."
+    )
+    session_hour: Annotated[float, Field(ge=0.0, lt=24.0, **_NUMBER)] = Field(
+        description="Hour of the day at which staff sit down to the inboxes; stories posted "
+        "later wait for the next working day."
+    )
 
 
 class Intervention(Section):
@@ -441,6 +546,11 @@ class Scenario(Section):
     name: str = Field(description="Short name shown in tables and plots.")
     description: str = Field("", description="What this scenario represents.")
     days: PositiveCount = Field(description="Default run length in days (one tick is a day).")
+    fieldwork_start_day: Count = Field(
+        0,
+        description="Day on which the fieldwork year begins, for a scenario that runs a "
+        "history first (patterns read the fieldwork year from here).",
+    )
 
     organisation: Organisation
     stories: Stories
@@ -454,6 +564,7 @@ class Scenario(Section):
     scripting: Scripting
     staging: Staging
     cast: Cast
+    queue: Queue
     identification: Identification
     escalation: Escalation
     backstage: Backstage
@@ -486,6 +597,7 @@ FIXED_FOR_A_RUN = {
     "name": "the run's identity",
     "description": "the run's identity",
     "days": "the run's length",
+    "fieldwork_start_day": "the run's calendar",
     "interventions": "the run's schedule",
     "organisation": "the organisation's structure",
     "care.quality_initial": "a starting value",
@@ -520,23 +632,91 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """A TOML file as a dict; a missing, unreadable or malformed file is a one-line error."""
+    """A TOML file as a dict; a missing, unreadable, oversized or malformed file is a one-line
+    error. Only regular files are read (a device such as /dev/zero would never end, a FIFO
+    would block), at most ``--limit file_bytes`` of them, nested at most ``--limit depth``."""
+    from sim import limits
+
+    source = str(path)
+    cap = int(limits.get("file_bytes"))
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise ScenarioError(str(path), None, "file not found") from None
+        raise ScenarioError(source, None, "file not found") from None
     except IsADirectoryError:
-        raise ScenarioError(str(path), None, "expected a TOML file, got a directory") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(str(path), None, "expected UTF-8 text") from None
+        raise ScenarioError(source, None, "expected a TOML file, got a directory") from None
+    except OSError as exc:
+        raise ScenarioError(source, None, f"cannot read: {exc.strerror}") from None
     try:
-        return tomllib.loads(text)
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ScenarioError(source, None, "expected a TOML file, got a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(source, None, f"expected a regular TOML file, got {_kind(info)}")
+        raw = b""
+        while len(raw) <= cap:
+            chunk = os.read(fd, cap + 1 - len(raw))
+            if not chunk:
+                break
+            raw += chunk
+    except OSError as exc:
+        raise ScenarioError(source, None, f"cannot read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > cap:
+        raise ScenarioError(source, None, limits.refusal("file_bytes", info.st_size or len(raw)))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(source, None, "expected UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), None, f"malformed TOML: {exc}") from None
+        raise ScenarioError(source, None, f"malformed TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise ScenarioError(source, None, limits.refusal("depth", math.inf)) from None
+    depth = _depth(data)
+    if depth > limits.get("depth"):
+        raise ScenarioError(source, None, limits.refusal("depth", depth))
+    return data
+
+
+def _kind(info: os.stat_result) -> str:
+    mode = info.st_mode
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _depth(data: Any) -> int:
+    """Levels of nested tables and arrays in ``data``, counted without recursion."""
+    deepest = 0
+    stack = [(data, 0)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _resolve(path: Path, provenance: dict[str, str], chain: tuple[Path, ...]) -> dict[str, Any]:
+    from sim import limits
+
     resolved = path.resolve()
+    if len(chain) >= limits.get("extends"):
+        raise ScenarioError(
+            str(path), "extends", limits.refusal("extends", len(chain) + 1, "files chained")
+        )
     if resolved in chain:
         names = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError(str(path), "extends", f"expected a chain without loops, got {names}")
@@ -586,7 +766,13 @@ def _merge(base: dict, child: dict, source: str, provenance: dict[str, str], pre
 
 def _set_dotted(data: dict, key: str, value: Any, source: str) -> None:
     """Set ``a.b.c`` in nested dicts, refusing paths the schema does not have."""
+    from sim import limits
+
+    if not isinstance(key, str):
+        raise ScenarioError(source, str(key), "expected a dotted field name in quotes")
     parts = key.split(".")
+    if len(parts) > limits.get("depth"):
+        raise ScenarioError(source, key[:60] + "...", limits.refusal("depth", len(parts)))
     model: type[BaseModel] = Scenario
     node = data
     for i, part in enumerate(parts):
@@ -594,7 +780,8 @@ def _set_dotted(data: dict, key: str, value: Any, source: str) -> None:
         if part not in fields:
             where = ".".join(parts[:i]) or "the scenario"
             known = ", ".join(sorted(fields))
-            raise ScenarioError(source, key, f"unknown field; {where} has: {known}")
+            hint = did_you_mean(part, fields)
+            raise ScenarioError(source, key, f"unknown field{hint or ';'} {where} has: {known}")
         if i == len(parts) - 1:
             node[part] = value
             return
@@ -612,6 +799,7 @@ def _validate(data: dict[str, Any], provenance: dict[str, str], source: str) -> 
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _scenario_error(exc, provenance, source, prefix=()) from None
+    _check_limits(scenario.to_dict(), provenance, source, prefix="")
     for i, intervention in enumerate(scenario.interventions):
         where = f"interventions[{i}].set"
         changed = scenario.to_dict()
@@ -636,7 +824,43 @@ def _validate(data: dict[str, Any], provenance: dict[str, str], source: str) -> 
             raise _scenario_error(
                 exc, provenance, provenance.get("interventions", source), prefix=(where,)
             ) from None
+        _check_limits(changed, {}, provenance.get("interventions", source), prefix=where + ".")
     return scenario
+
+
+@cache
+def _numbers() -> tuple[tuple[str, str | None], ...]:
+    """(dotted path, limit name) of every number in the schema; the name is None where the
+    schema itself bounds the number above."""
+    from sim import limits
+
+    return tuple(
+        (row["path"], limits.field_limit(row["path"]) if row["max"] is None else None)
+        for row in schema_fields()
+        if row["kind"] in ("int", "float")
+    )
+
+
+def _check_limits(data: dict[str, Any], provenance: dict[str, str], source: str, prefix: str):
+    """Refuse a number above its limit (sim.limits), or so small it would underflow: one line
+    naming the field (and the flag that raises the limit)."""
+    from sim import limits
+
+    for path, name in _numbers():
+        node: Any = data
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, int | float):
+            continue
+        problem = None
+        if name is not None and node > limits.get(name):
+            problem = limits.refusal(name, node)
+        elif node != 0 and abs(node) < limits.SMALLEST:
+            smallest = f"{limits.SMALLEST:g}"
+            problem = f"expected 0 or a number of at least {smallest} in size, got {node!r}"
+        if problem:
+            origin = provenance.get(path) or _nearest_source(path, provenance) or source
+            raise ScenarioError(origin, prefix + path, problem)
 
 
 def _scenario_error(
@@ -705,7 +929,10 @@ def _expectation(err: dict[str, Any]) -> str:
             'e.g. extends = "site_c.toml")'
         )
     if kind == "extra_forbidden":
-        return "unknown key (check the spelling against the schema: `curtain schema`)"
+        parent = _field_info(tuple(err["loc"])[:-1]) if len(err["loc"]) > 1 else None
+        model = parent.annotation if parent is not None else Scenario
+        hint = did_you_mean(err["loc"][-1], getattr(model, "model_fields", ()))
+        return f"unknown key{hint} (check the spelling against the schema: `curtain schema`)"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         loc = tuple(err["loc"])
         lower, upper, strict = _field_bounds(loc)
@@ -725,6 +952,8 @@ def _expectation(err: dict[str, Any]) -> str:
         return f"expected a whole number{shown}"
     if kind in ("float_type", "float_parsing"):
         return f"expected a number{shown}"
+    if kind == "finite_number":
+        return f"expected a finite number{shown}"
     if kind in ("string_type",):
         return f"expected text in quotes{shown}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):

@@ -4,8 +4,9 @@ posted (day, service, sentiment, hostility, author) -> read by the public (views
 responses (day, type, responder role, identified or not) -> offline redirect offered /
 accepted / declined -> issue taken backstage -> change planned -> change made.
 
-Fields are written only by :mod:`sim.lifecycle`; everything else reads them. Days are model
-days from 0; -1 means "not (yet)".
+Fields are written only by :mod:`sim.lifecycle` (and the audience's own bookkeeping);
+everything else reads them. Days are model days from 0; -1 means "not (yet)". Times
+(``posted_at``, ``first_response_time``) are days with a fraction: 3.5 is noon on day 3.
 """
 
 from __future__ import annotations
@@ -16,9 +17,15 @@ from __future__ import annotations
 NONE, GENERIC, PERSONALISED, CONVERSATIONAL = 0, 1, 2, 3
 RESPONSE_TYPES = ("none", "generic", "personalised", "conversational")
 
-# Routes by which an issue reaches improvement work.
-ROUTE_PUBLIC, ROUTE_OFFLINE = 1, 2
-ROUTES = {0: None, ROUTE_PUBLIC: "public conversation", ROUTE_OFFLINE: "offline contact"}
+# Routes by which an issue reaches improvement work (sim/policies/backstage.py).
+ROUTE_PUBLIC, ROUTE_OFFLINE, ROUTE_PALS, ROUTE_FEED = 1, 2, 3, 4
+ROUTES = {
+    0: None,
+    ROUTE_PUBLIC: "public conversation",
+    ROUTE_OFFLINE: "offline contact",
+    ROUTE_PALS: "PALS or complaints",
+    ROUTE_FEED: "improvement team reading the feed",
+}
 
 
 class Story:
@@ -34,22 +41,25 @@ class Story:
         "dropped_day",
         "first_responder",
         "first_response_day",
+        "first_response_time",
         "first_type",
         "hostility",
         "id",
         "identified",
-        "impression",
         "last_responder",
         "n_responses",
         "negative",
+        "nudge",
         "pass_reason",
         "personalised_day",
+        "posted_at",
         "public",
         "redirect_accepted",
         "redirect_day",
         "reminders",
         "repeat",
         "route",
+        "seen_state",
         "service",
         "views",
     )
@@ -57,7 +67,7 @@ class Story:
     def __init__(
         self,
         id: int,
-        day: int,
+        posted_at: float,
         service: int,
         negative: bool,
         hostility: float,
@@ -66,7 +76,8 @@ class Story:
         repeat: bool,
     ):
         self.id = id
-        self.day = day
+        self.posted_at = posted_at  # day + fraction of the day, at sub-day resolution
+        self.day = int(posted_at)
         self.service = service
         self.negative = negative
         self.hostility = hostility
@@ -75,6 +86,7 @@ class Story:
         self.repeat = repeat
         self.n_responses = 0
         self.first_response_day = -1
+        self.first_response_time = -1.0
         self.first_type = NONE
         self.best_type = NONE
         self.conversational_day = -1
@@ -91,8 +103,9 @@ class Story:
         self.change_made_day = -1
         self.dropped_day = -1
         self.reminders = 0
+        self.nudge = 0.0  # expectation a manager's reminder adds for the team
         self.pass_reason = -1  # why staff last passed it over (lifecycle.PASS_REASONS), -1 none
-        self.impression = 0.0
+        self.seen_state = 0  # what the audience sees (sim.audience), kept by the audience
         self.views = 0
 
     @property

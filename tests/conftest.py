@@ -19,8 +19,9 @@ def site(name: str) -> Scenario:
 
 
 @cache
-def cached_run(name: str, seed: int = 1, days: int = 365, **overrides) -> RunResult:
-    """A site run shared between tests (runs are deterministic, so sharing is safe)."""
+def cached_run(name: str, seed: int = 1, days: int | None = None, **overrides) -> RunResult:
+    """A site run shared between tests (runs are deterministic, so sharing is safe); by
+    default the site's whole history."""
     scenario = site(name)
     if overrides:
         scenario = scenario.with_overrides({k.replace("__", "."): v for k, v in overrides.items()})

@@ -116,7 +116,7 @@ def test_a_refused_value_changes_nothing():
     with pytest.raises(ScenarioError, match=r"leadership\.priority"):
         room.set_lever("leadership.priority", 1.5)
     with pytest.raises(ScenarioError, match="max_size"):
-        room.set_lever("cast.size", 5000)
+        room.set_lever("cast.size", 9999)
     assert room.main.in_force is before
     assert room.main.interventions == []
 

@@ -72,7 +72,7 @@ def test_designs_lay_out_every_run(tmp_path):
         tmp_path,
         base
         + 'kind = "factorial"\n[design.factors]\n'
-        + '"cast.alerts_per_story" = [1, 2]\n'
+        + '"escalation.max_reminders" = [1, 2]\n'
         + '"audience.silence_penalty" = { low = 0.01, high = 1, num = 3, scale = "log" }\n',
     )
     exp = load_experiment(factorial)
@@ -88,13 +88,13 @@ def test_designs_lay_out_every_run(tmp_path):
     lhs_text = base + (
         'kind = "lhs"\nsamples = 8\n[design.parameters]\n'
         '"staff.legitimacy_mean" = { low = 0.1, high = 0.9 }\n'
-        '"cast.alerts_per_story" = { low = 1, high = 8, integer = true, scale = "log" }\n'
+        '"escalation.max_reminders" = { low = 1, high = 8, integer = true, scale = "log" }\n'
     )
     lhs = load_experiment(write(tmp_path, lhs_text, "lhs.toml"))
     legit = np.array([p["staff.legitimacy_mean"] for p in points(lhs)])
     # a Latin hypercube: one point in each eighth of the range
     assert sorted(np.floor((legit - 0.1) / 0.8 * 8).astype(int)) == list(range(8))
-    assert all(isinstance(p["cast.alerts_per_story"], int) for p in points(lhs))
+    assert all(isinstance(p["escalation.max_reminders"], int) for p in points(lhs))
     other = load_experiment(write(tmp_path, lhs_text.replace("base_seed = 11", "base_seed = 12")))
     assert [p["staff.legitimacy_mean"] for p in points(other)] != legit.tolist()
 
@@ -350,7 +350,7 @@ def test_compare_shortcut_writes_a_report_with_figures(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert f"report: {out / 'report.md'}" in printed
     report = (out / "report.md").read_text()
-    assert "| response rate (any reply) |" in report and "Hedges' g" in report
+    assert "| response rate (any reply, %) |" in report and "Hedges' g" in report
     for png in ("response_rate", "response_mix", "changes", "reputation", "distributions"):
         assert f"figures/{png}.png" in report
         assert (out / "figures" / f"{png}.png").stat().st_size > 10_000
@@ -358,7 +358,7 @@ def test_compare_shortcut_writes_a_report_with_figures(tmp_path, capsys):
 
 BAD = [
     ("unknown key", 'colour = "red"\n', "colour: unknown key"),
-    ("missing", None, "days: required field is missing"),
+    ("missing", None, "replications: required field is missing"),
     ("zero reps", "", "replications: expected a number at least 1, got 0"),
     ("bad kind", "", "design.kind: expected one of"),
     ("bad outcome", "", "outcomes: unknown outcome 'happiness'"),
@@ -376,7 +376,7 @@ def _bad_text(case: str) -> str:
     if case == "unknown key":
         return 'colour = "red"\n' + text
     if case == "missing":
-        return text.replace("days = 30\n", "")
+        return text.replace("replications = 3\n", "")
     if case == "zero reps":
         return text.replace("replications = 3", "replications = 0")
     if case == "bad kind":
@@ -460,7 +460,7 @@ samples = 4
 def test_factorial_sweep_with_progress_bar(tmp_path, capsys):
     text = TINY.replace("replications = 3", "replications = 2").replace(
         'kind = "compare"',
-        'kind = "factorial"\n[design.factors]\n"cast.alerts_per_story" = [1, 3]\n'
+        'kind = "factorial"\n[design.factors]\n"escalation.max_reminders" = [1, 3]\n'
         '"staff_time.hours_per_week" = { low = 0.5, high = 2, num = 2, scale = "log" }',
     )
     path = write(tmp_path, text)
@@ -471,7 +471,7 @@ def test_factorial_sweep_with_progress_bar(tmp_path, capsys):
     runs = pd.read_parquet(out / "runs.parquet")
     assert len(runs) == 4 * 2 * 2
     assert sorted(runs["staff_time.hours_per_week"].unique()) == [0.5, 2.0]
-    assert runs["cast.alerts_per_story"].dtype == "int64"
+    assert runs["escalation.max_reminders"].dtype == "int64"
     summary = pd.read_csv(out / "tables" / "summary.csv")
     assert len(summary) == 4 * 2 * 3  # points x scenarios x outcomes
     assert (out / "figures" / "sweep.png").exists()

@@ -8,13 +8,15 @@ from .conftest import site
 
 
 def test_site_a_engagement_starts_on_its_day():
-    result = run(site("site_a"), seed=3, days=200)
+    scenario = site("site_a")
+    day = scenario.fieldwork_start_day + 120
+    result = run(scenario, seed=3, days=day + 90)
     events = result.events
     switch = events[events["event"] == "intervention"]
-    assert switch["day"].tolist() == [120]
+    assert switch["day"].tolist() == [day]
     assert "Sporadic generic engagement begins" in switch["note"].iloc[0]
     answers = events[events["event"] == "answered"]
-    assert len(answers) > 0 and answers["day"].min() >= 120
+    assert len(answers) > 0 and answers["day"].min() >= day
 
 
 def test_a_new_chief_nurse_changes_the_culture_mid_run():
@@ -47,7 +49,7 @@ def test_a_new_chief_nurse_changes_the_culture_mid_run():
     before = answers[answers["day"] < 180]
     after = answers[answers["day"] >= 180]
     assert set(before["detail"]) <= {"generic"}
-    assert (after["detail"] == "conversational").mean() > 0.5
+    assert after["detail"].isin(["personalised", "conversational"]).mean() > 0.5
     assert after["actor_id"].nunique() > 2
 
 
@@ -55,9 +57,9 @@ def test_resizing_the_cast_down_and_up():
     base = site("site_c")
     data = base.to_dict()
     data["interventions"] = [
-        {"day": 10, "set": {"cast.size": 5}, "note": "cut"},
-        {"day": 20, "set": {"cast.size": 50}, "note": "restore"},
+        {"day": 10, "set": {"cast.size": 50}, "note": "grow"},
+        {"day": 20, "set": {"cast.size": 5}, "note": "cut"},
     ]
     result = run(type(base).model_validate(data), seed=1, days=30)
     sizes = result.daily["cast_size"]
-    assert sizes.iloc[9] > 5 and sizes.iloc[10] == 5 and sizes.iloc[20] == 50
+    assert sizes.iloc[9] == 3 and sizes.iloc[10] == 50 and sizes.iloc[20] == 5

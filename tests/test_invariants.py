@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from sim.policies.registry import REGISTRIES
 from sim.runner import RunResult, run
+from sim.story import RESPONSE_TYPES
 
 from .conftest import cached_run, site
 
@@ -59,11 +60,20 @@ def check_invariants(result: RunResult) -> None:
 
     # Shares of response type sum to one; rates are rates.
     last = daily.iloc[-1]
-    total = last["share_none"] + last["share_generic"] + last["share_conversational"]
+    total = sum(last[f"share_{kind}"] for kind in RESPONSE_TYPES)
     assert np.isclose(total, 1.0)
-    for col in ("response_rate", "share_generic", "share_conversational", "negative_share_total"):
+    shares = [f"share_{kind}" for kind in RESPONSE_TYPES]
+    for col in ("response_rate", "negative_share_total", "reputation", "worth", *shares):
         values = daily[col].dropna()
         assert ((values >= 0) & (values <= 1)).all(), col
+
+    # The best reply a story received agrees with the daily shares at the end.
+    best = stories["best_response_type"].value_counts(normalize=True)
+    for kind in RESPONSE_TYPES:
+        assert np.isclose(best.get(kind, 0.0), last[f"share_{kind}"]), kind
+    # Response times are measured, at sub-day resolution, from posting to the first reply.
+    delay = answered["days_to_first_response"]
+    assert np.allclose(delay, answered["first_response_day"] - answered["posted_at"], atol=1.0)
 
     # Daily cumulative counts never decrease.
     for col in (

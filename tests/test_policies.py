@@ -20,7 +20,16 @@ from sim.policies.registry import (
     STAGING,
 )
 from sim.scenario import LEVERS
-from sim.story import CONVERSATIONAL, GENERIC
+from sim.story import (
+    CONVERSATIONAL,
+    GENERIC,
+    NONE,
+    PERSONALISED,
+    ROUTE_FEED,
+    ROUTE_OFFLINE,
+    ROUTE_PALS,
+    ROUTE_PUBLIC,
+)
 
 
 def cfg(**kw):
@@ -39,28 +48,40 @@ def test_every_lever_has_a_registry_with_documented_policies():
 SCRIPT = cfg(support=0.2, p_knee_jerk=0.3, improvisation_penalty=0.25)
 
 
+NEEDS = (0.1, 0.3, 0.5)  # generic, personalised, conversational
+
+
 def test_templates_only_ever_give_generic_replies():
     script = SCRIPTING.get("generic_templates")(SCRIPT)
-    assert script.choose(1.0, needs_bespoke=0.1, needs_generic=0.1) == GENERIC
-    assert script.choose(0.05, needs_bespoke=0.1, needs_generic=0.1) is None
+    assert script.choose(1.0, NEEDS) == GENERIC
+    assert script.choose(0.05, NEEDS) == NONE
+    assert script.when_short_of_time(GENERIC, 0.0) == NONE
     assert not script.poor(GENERIC)  # a template is the script, not a failing of it
 
 
 def test_stage_directions_give_bespoke_replies_or_none():
     script = SCRIPTING.get("stage_directions")(SCRIPT)
     assert script.cue == 0.2
-    assert script.choose(0.6, needs_bespoke=0.5, needs_generic=0.1) == CONVERSATIONAL
-    assert script.choose(0.4, needs_bespoke=0.5, needs_generic=0.1) is None
-    assert script.when_short_of_time(0.29) and not script.when_short_of_time(0.31)
+    assert script.choose(0.6, NEEDS) == CONVERSATIONAL
+    assert script.choose(0.4, NEEDS) == PERSONALISED
+    assert script.choose(0.2, NEEDS) == NONE  # no template to fall back on
+    # Short of time: a conversation shrinks to a personalised reply, that to a knee-jerk
+    # template only with probability p_knee_jerk.
+    assert script.when_short_of_time(CONVERSATIONAL, 0.99) == PERSONALISED
+    assert script.when_short_of_time(PERSONALISED, 0.29) == GENERIC
+    assert script.when_short_of_time(PERSONALISED, 0.31) == NONE
     assert script.poor(GENERIC) and not script.poor(CONVERSATIONAL)
 
 
 def test_no_script_improvises_bespoke_only_with_extra_confidence():
     script = SCRIPTING.get("none")(SCRIPT)
     assert script.cue == 0.0
-    assert script.choose(0.6, needs_bespoke=0.5, needs_generic=0.1) == GENERIC
-    assert script.choose(0.8, needs_bespoke=0.5, needs_generic=0.1) == CONVERSATIONAL
-    assert script.choose(0.05, needs_bespoke=0.5, needs_generic=0.1) is None
+    assert script.choose(0.5, NEEDS) == GENERIC  # 0.5 < 0.3 + 0.25
+    assert script.choose(0.6, NEEDS) == PERSONALISED
+    assert script.choose(0.8, NEEDS) == CONVERSATIONAL
+    assert script.choose(0.05, NEEDS) == NONE
+    assert script.when_short_of_time(CONVERSATIONAL, 0.5) == PERSONALISED
+    assert script.when_short_of_time(GENERIC, 0.5) == NONE
 
 
 # -- staging --------------------------------------------------------------------------
@@ -92,25 +113,24 @@ def make_cast():
     return cast, local, central
 
 
-CAST_CFG = cfg(alerts_per_story=3, recruits_per_month=10.0)
+CAST_CFG = cfg(recruits_per_month=10.0)
 
 
-def test_distributed_alerts_the_service_first_then_the_centre():
-    cast, _, _ = make_cast()
-    policy = CAST.get("distributed")(CAST_CFG)
-    chosen = policy.candidates(cast, 0, 0.5)
-    assert len(chosen) == 3 and all(s.service == 0 for s in chosen)
-    assert len(set(map(id, chosen))) == 3
-    mixed = policy.candidates(cast, 1, 0.5)  # one local member, then central staff
-    assert mixed[0].service == 1 and all(s.service == -1 for s in mixed[1:])
-    assert [s.service for s in policy.candidates(cast, 2, 0.1)] == [-1, -1, -1]
+def test_cast_list_knows_teams_and_experienced_colleagues_on_the_wings():
+    cast, local, central = make_cast()
+    assert len(cast) == 10 and len(cast.local[0]) == 5 and len(cast.central) == 4
+    assert not cast.wings(local[0])
+    cast.confidence_changed(local[1], 0.5, 0.8)  # a colleague in service 0 is now experienced
+    local[1].confidence = 0.8
+    assert cast.wings(local[0]) and not cast.wings(local[1])  # nobody else is
+    assert not cast.wings(local[5]) and not cast.wings(central[0])  # other teams
 
 
-def test_central_alerts_anyone_and_never_recruits():
-    cast, _, _ = make_cast()
-    policy = CAST.get("central")(CAST_CFG)
-    assert len(policy.candidates(cast, 0, 0.99)) == 3
-    assert policy.recruits(drive=1.0, openness=1.0, room=100, poisson=lambda m: 5) == 0
+def test_central_cast_works_one_inbox_and_never_recruits():
+    central = CAST.get("central")(CAST_CFG)
+    distributed = CAST.get("distributed")(CAST_CFG)
+    assert central.central_only and not distributed.central_only
+    assert central.recruits(drive=1.0, openness=1.0, room=100, poisson=lambda m: 5) == 0
 
 
 def test_distributed_recruits_scale_with_drive_openness_and_room():
@@ -170,14 +190,49 @@ def test_escalation_board_reviews_on_its_interval():
     assert not any(no_board.board_reviews(d) for d in range(100))
 
 
-@pytest.mark.parametrize(
-    "policy, public, offline",
-    [("detached", 0.0, 0.0), ("separate_team", 0.0, 0.4), ("linked", 0.4, 0.4)],
+BACKSTAGE_CFG = cfg(
+    p_take_up_public=0.4,
+    p_take_up_offline=0.5,
+    p_take_up_pals=0.3,
+    p_take_up_feed=0.1,
+    separate_team_factor=0.25,
+    detached_factor=0.1,
 )
-def test_backstage_routes(policy, public, offline):
-    link = BACKSTAGE.get(policy)(cfg(p_take_up=0.4))
-    assert link.take_up_chance(public_conversation=True, offline_contact=False) == public
-    assert link.take_up_chance(public_conversation=False, offline_contact=True) == offline
+
+
+@pytest.mark.parametrize(
+    "policy, public, offline, pals, feed",
+    [
+        ("linked", 0.4, 0.5, 0.3, 0.1),
+        ("separate_team", 0.1, 0.5, 0.3, 0.025),
+        ("detached", 0.04, 0.05, 0.03, 0.01),
+    ],
+)
+def test_backstage_routes_are_scaled_never_closed(policy, public, offline, pals, feed):
+    link = BACKSTAGE.get(policy)(BACKSTAGE_CFG)
+    assert link.take_up_chance(ROUTE_PUBLIC) == pytest.approx(public)
+    assert link.take_up_chance(ROUTE_OFFLINE) == pytest.approx(offline)
+    assert link.take_up_chance(ROUTE_PALS) == pytest.approx(pals)
+    assert link.take_up_chance(ROUTE_FEED) == pytest.approx(feed)
+    assert all(link.take_up_chance(r) > 0 for r in (ROUTE_PUBLIC, ROUTE_OFFLINE))
+
+
+def test_queue_orders():
+    from sim.policies.registry import QUEUE
+
+    items = [
+        SimpleNamespace(ready=i, story=SimpleNamespace(hostility=h))
+        for i, h in enumerate([0.5, 0.1, 0.9])
+    ]
+    order = {
+        name: [it.ready for it in QUEUE.get(name)(cfg()).order(items)] for name in QUEUE.names()
+    }
+    assert order == {
+        "oldest_first": [0, 1, 2],
+        "newest_first": [2, 1, 0],
+        "mildest_first": [1, 0, 2],
+        "most_hostile_first": [2, 0, 1],
+    }
 
 
 def test_registering_a_name_twice_is_refused():

@@ -91,7 +91,8 @@ def test_schema_fields_cover_the_levers_with_bounds():
     for lever in LEVERS:
         assert rows[f"{lever}.policy"]["kind"] == "choice"
         assert rows[f"{lever}.policy"]["choices"]
-    assert rows["patients.p_reply"]["min"] == 0 and rows["patients.p_reply"]["max"] == 1
+    reply = rows["patients.p_reply.conversational"]
+    assert reply["min"] == 0 and reply["max"] == 1
     assert all(row["description"] for row in rows.values())
 
 
@@ -103,8 +104,8 @@ BAD = {
     "unknown_key": (f'extends = "{SITE_C}"\n[cast]\nsise = 3\n', "cast.sise", "unknown key"),
     "unknown_section": (f'extends = "{SITE_C}"\n[castlist]\nsize = 3\n', "castlist", "unknown key"),
     "probability_above_one": (
-        f'extends = "{SITE_C}"\n[patients]\np_reply = 1.5\n',
-        "patients.p_reply",
+        f'extends = "{SITE_C}"\n[patients]\np_raise_with_pals = 1.5\n',
+        "patients.p_raise_with_pals",
         "expected a probability between 0 and 1, got 1.5",
     ),
     "probability_negative": (

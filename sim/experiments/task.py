@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -81,13 +80,7 @@ def _run(task: Task, scenario: dict[str, Any]) -> Outcome:
 
     model = simulate(resolve(task, scenario), seed=task.seed, days=task.days)
     daily = daily_table(model)
-    # summary() reads only the days to first response of the story table; build just that
-    stories = model.lifecycle.stories
-    first = np.array([s.first_response_day for s in stories], dtype=np.int64)
-    posted = np.array([s.day for s in stories], dtype=np.int64)
-    delays = pd.Series((first - posted)[first >= 0], dtype="float64")
-    lean = pd.DataFrame({"days_to_first_response": delays})
-    values = summary(model, daily, lean)
+    values = summary(model, daily)
     row = {name: values[name] for name in OUTCOMES}
     return Outcome(task.index, SUCCEEDED, None, row, _daily_part(task, daily))
 

@@ -13,6 +13,7 @@ from sim.policies import (  # noqa: F401  (registers every policy)
     escalation,
     identification,
     leadership,
+    queue,
     scripting,
     staff_time,
     staging,

@@ -1,15 +1,24 @@
-"""Backstage link: which routes carry an issue from a story to improvement work (mechanism 5).
+"""Backstage link: how strongly each route carries an issue to improvement work (mechanism 5).
 
 "A transparent and conversational feedback response frontstage aligns with the ability to
 better prioritise backstage improvement." At Site B "the teams were separate in personnel,
 physical location and remit"; at Site A patient-informed improvement "lacked organisational
-priority". Two routes exist: the public conversation itself, and an author who took up an
-offline invitation (PALS).
+priority". Four routes reach improvement work, each with its own take-up rate in the
+scenario (``backstage.p_take_up_*``):
+
+- **public**: a responder carries the issue from a conversation kept in public;
+- **offline**: an author who accepted an invitation to PALS;
+- **pals**: an author who raised it through PALS or complaints anyway;
+- **feed**: an improvement team reading the feed picks it up on its own.
+
+A link policy scales those rates; no policy sets a route to zero. That changing only the
+frontstage is not enough (mechanism 10) has to come out of the rates, not out of a switch.
 """
 
 from __future__ import annotations
 
 from sim.policies.registry import BACKSTAGE
+from sim.story import ROUTE_FEED, ROUTE_OFFLINE, ROUTE_PALS, ROUTE_PUBLIC
 
 
 class BackstageLink:
@@ -17,36 +26,46 @@ class BackstageLink:
 
     def __init__(self, config):
         self.config = config
+        c = config
+        base = {
+            ROUTE_PUBLIC: c.p_take_up_public,
+            ROUTE_OFFLINE: c.p_take_up_offline,
+            ROUTE_PALS: c.p_take_up_pals,
+            ROUTE_FEED: c.p_take_up_feed,
+        }
+        self.chances = {route: p * self.factor(route) for route, p in base.items()}
 
-    def take_up_chance(self, public_conversation: bool, offline_contact: bool) -> float:
-        """Chance an issue is taken up by improvement work, by the route it arrived on."""
-        return 0.0
+    def factor(self, route: int) -> float:
+        """Share of the route's take-up rate this link keeps."""
+        return 1.0
 
-
-@BACKSTAGE.register("detached")
-class Detached(BackstageLink):
-    """No route from online feedback to improvement work (weak link, no capacity)."""
-
-
-@BACKSTAGE.register("separate_team")
-class SeparateTeam(BackstageLink):
-    """A patient experience team apart from the responders: only offline contacts reach it.
-
-    Public replies are not passed on; an author who contacts PALS is taken up with
-    ``p_take_up`` (Site B).
-    """
-
-    def take_up_chance(self, public_conversation, offline_contact):
-        return self.config.p_take_up if offline_contact else 0.0
+    def take_up_chance(self, route: int) -> float:
+        """Chance an issue arriving by ``route`` is taken up by improvement work."""
+        return self.chances[route]
 
 
 @BACKSTAGE.register("linked")
 class Linked(BackstageLink):
-    """Responders carry issues from their public conversations to improvement teams (Site C).
+    """Responders and improvement teams work together: every route at its full rate (Site C)."""
 
-    Both routes are taken up with ``p_take_up``; issues from a public conversation also get
-    the leverage of visibility when planned and worked on.
+
+@BACKSTAGE.register("separate_team")
+class SeparateTeam(BackstageLink):
+    """A patient experience team apart from the responders (Site B).
+
+    PALS contacts reach it at their full rate; public conversations and the feed only at
+    ``separate_team_factor`` of theirs.
     """
 
-    def take_up_chance(self, public_conversation, offline_contact):
-        return self.config.p_take_up if (public_conversation or offline_contact) else 0.0
+    def factor(self, route):
+        if route in (ROUTE_PUBLIC, ROUTE_FEED):
+            return self.config.separate_team_factor
+        return 1.0
+
+
+@BACKSTAGE.register("detached")
+class Detached(BackstageLink):
+    """Improvement work has no link to online feedback: every route at ``detached_factor``."""
+
+    def factor(self, route):
+        return self.config.detached_factor

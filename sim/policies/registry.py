@@ -47,6 +47,7 @@ class Registry:
 SCRIPTING = Registry("scripting")
 STAGING = Registry("staging")
 CAST = Registry("cast")
+QUEUE = Registry("queue")
 IDENTIFICATION = Registry("identification")
 ESCALATION = Registry("escalation")
 BACKSTAGE = Registry("backstage")
@@ -60,6 +61,7 @@ REGISTRIES: dict[str, Registry] = {
         SCRIPTING,
         STAGING,
         CAST,
+        QUEUE,
         IDENTIFICATION,
         ESCALATION,
         BACKSTAGE,

@@ -326,6 +326,11 @@ def run_calibration(args) -> int:
     import os
     import time
 
+    from sim.scenario import read_toml
+    from sim.validation.joint import is_joint, run_joint
+
+    if is_joint(read_toml(Path(args.file))):
+        return run_joint(args)
     cal = load_calibration(args.file)
     if args.samples:
         cal = _replace(cal, samples=args.samples)

@@ -57,6 +57,57 @@ def share_redirected_lost(result: RunResult) -> float:
     return _share(lost, _redirected(result))
 
 
+def _multiple(result: RunResult, first_conversational: bool) -> float:
+    s = result.stories
+    answered = (s["responses"] > 0).to_numpy()
+    conversational = (s["first_response_type"] == "conversational").to_numpy()
+    of = answered & (conversational if first_conversational else ~conversational)
+    return _share((s["responses"] >= 2).to_numpy(), of)
+
+
+def share_multiple_after_conversational(result: RunResult) -> float:
+    """Of the stories whose first response was conversational, the share with two or more."""
+    return _multiple(result, True)
+
+
+def multiple_responses_gap(result: RunResult) -> float:
+    """Share with two or more responses after a conversational first response, less the
+    same share after any other first response (Table 1's "most often in receipt of multiple
+    responses")."""
+    return _multiple(result, True) - _multiple(result, False)
+
+
+def _fieldwork(result: RunResult):
+    s = result.stories
+    return s[s["day_posted"] >= result.scenario.fieldwork_start_day]
+
+
+def median_days_to_first_response_fieldwork(result: RunResult) -> float:
+    """Median days from posting to first response, for stories posted in the fieldwork year
+    (days with their fraction; unanswered stories left out)."""
+    delays = _fieldwork(result)["days_to_first_response"].dropna()
+    return float(delays.median()) if len(delays) else float("nan")
+
+
+def share_bespoke(result: RunResult) -> float:
+    """Share of all stories whose best reply is bespoke (personalised or conversational)."""
+    summary = result.summary
+    return float(summary["share_personalised"] + summary["share_conversational"])
+
+
+def changes_not_made(result: RunResult) -> float:
+    """Changes planned that were never (or not yet) made: what a platform still lists as
+    planned when nobody marks an abandoned plan."""
+    summary = result.summary
+    return float(summary["changes_planned_total"] - summary["changes_made"])
+
+
+def cast_growth(result: RunResult) -> float:
+    """Cast size at the end of the run over the cast size on its first day."""
+    cast = result.daily["cast_size"]
+    return float(cast.iloc[-1] / cast.iloc[0]) if len(cast) and cast.iloc[0] else float("nan")
+
+
 MEASURES: dict[str, Callable[[RunResult], float]] = {
     f.__name__: f
     for f in (
@@ -65,5 +116,11 @@ MEASURES: dict[str, Callable[[RunResult], float]] = {
         share_negative_answered_redirected,
         share_positive_answered_redirected,
         share_redirected_lost,
+        share_multiple_after_conversational,
+        multiple_responses_gap,
+        median_days_to_first_response_fieldwork,
+        share_bespoke,
+        changes_not_made,
+        cast_growth,
     )
 }
