@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     python = [sys.executable, "-m", "sim"]
     out = Path(tempfile.mkdtemp(prefix="instructions-cli-"))
     try:
-        run = [*python, "run", args.scenario, "--days", str(args.days), "--out", str(out / "r")]
+        run = [*python, "run", args.scenario, "--days", str(args.days), "--overwrite"]
+        run += ["--out", str(out / "r")]
         counts = {
             "python -c pass": instructions([sys.executable, "-c", "pass"]),
             "curtain --help": instructions([*python, "--help"]),
