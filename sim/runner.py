@@ -21,9 +21,9 @@ replaced only when asked (``--overwrite``) and only if it holds nothing but a ru
 from __future__ import annotations
 
 import gc
-import math
 import glob
 import json
+import math
 import os
 import platform
 import shutil

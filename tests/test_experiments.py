@@ -358,7 +358,7 @@ def test_compare_shortcut_writes_a_report_with_figures(tmp_path, capsys):
 
 BAD = [
     ("unknown key", 'colour = "red"\n', "colour: unknown key"),
-    ("missing", None, "days: required field is missing"),
+    ("missing", None, "replications: required field is missing"),
     ("zero reps", "", "replications: expected a number at least 1, got 0"),
     ("bad kind", "", "design.kind: expected one of"),
     ("bad outcome", "", "outcomes: unknown outcome 'happiness'"),
@@ -376,7 +376,7 @@ def _bad_text(case: str) -> str:
     if case == "unknown key":
         return 'colour = "red"\n' + text
     if case == "missing":
-        return text.replace("days = 30\n", "")
+        return text.replace("replications = 3\n", "")
     if case == "zero reps":
         return text.replace("replications = 3", "replications = 0")
     if case == "bad kind":

@@ -456,10 +456,10 @@ def test_4_a_full_disk_during_the_sweep_is_one_line(tmp_path, monkeypatch):
         "[stories]\nper_day = inf",
         "[audience]\nviews_per_story = inf",
         "[backstage]\nplan_delay_days_mean = inf",
-        "[cast]\nlook_delay_days_mean = inf",
-        "[cast]\nlook_delay_days_mean = -inf",
+        "[backstage]\nmake_delay_days_mean = inf",
+        "[staff_time]\nhours_per_week = -inf",
         "[stories]\nper_day = nan",
-        "[patients]\np_reply = nan",
+        "[patients.p_reply]\ngeneric = nan",
     ],
 )
 def test_5_inf_and_nan_are_refused_alike(tmp_path, body):
@@ -708,9 +708,16 @@ def test_10_no_bool_or_text_where_a_number_is_expected(tmp_path, body, word):
 
 def test_10_set_true_is_not_a_probability(tmp_path):
     one_error(
-        ["run", str(SITE_C), "--set", "patients.p_reply=true", "--out", str(tmp_path / "o")],
+        [
+            "run",
+            str(SITE_C),
+            "--set",
+            "patients.p_reply.generic=true",
+            "--out",
+            str(tmp_path / "o"),
+        ],
         2,
-        "patients.p_reply",
+        "patients.p_reply.generic",
         "expected a number",
     )
 
@@ -720,7 +727,7 @@ def test_10_an_intervention_after_the_last_day_is_a_one_line_warning(tmp_path):
     assert result.code == 0
     warnings = [line for line in result.stderr.splitlines() if line]
     assert len(warnings) == 1 and warnings[0].startswith("curtain: warning:")
-    assert "day 120" in warnings[0] and "does not apply" in warnings[0]
+    assert "day 1580" in warnings[0] and "does not apply" in warnings[0]
 
 
 def test_10_experiment_counts_are_strict(tmp_path):
