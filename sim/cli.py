@@ -26,10 +26,48 @@ from sim.errors import CurtainError
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (``curtain: error: ...``) and exit status 2."""
+    """argparse with one-line errors (``curtain: error: ...``), exit status 2, and a
+    "did you mean ...?" for a misspelt subcommand or choice."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise CurtainError(f"{self.prog}: {message} (see --help)")
+        import re
+
+        from sim.suggest import did_you_mean
+
+        hint = ""
+        bad = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if bad:
+            hint = did_you_mean(bad.group(1), re.findall(r"'([^']*)'", bad.group(2)))
+        raise CurtainError(f"{self.prog}: {message}{hint} (see --help)")
+
+
+#: One example per subcommand, shown at the end of its ``--help`` (commands registered by
+#: other modules get theirs here too, so every subcommand has one).
+EXAMPLES = {
+    "run": "curtain run scenarios/site_c.toml --days 90 --seed 7 --set cast.size=10",
+    "story": "curtain run scenarios/site_c.toml --out results/c1 && curtain story 12 --run "
+    "results/c1",
+    "policies": "curtain policies",
+    "schema": "curtain schema --levers",
+    "experiment": "curtain experiment experiments/compare_cultures.toml --workers 2",
+    "compare": "curtain compare scenarios/site_a.toml scenarios/site_c.toml --reps 10",
+    "sensitivity": "curtain sensitivity experiments/sensitivity_site_c_morris.toml",
+    "discover": "curtain discover results/policy_discovery --where "
+    '"changes_made / stories > 0.02 and response_rate > 0.8"',
+    "validate": "curtain validate --reps 20 --workers 2",
+    "calibrate": "curtain calibrate calibration/site_a.toml --samples 64",
+    "odd": "curtain odd --check",
+    "dashboard": "curtain dashboard --port 8765",
+}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("curtain")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
 
 
 def whole_number(
@@ -84,10 +122,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="curtain",
         description="Simulate how healthcare organisations respond to online patient feedback.",
+        epilog="examples:\n  curtain run scenarios/site_c.toml\n"
+        "  curtain experiment experiments/compare_cultures.toml\n"
+        "  curtain COMMAND --help   (each command's own example)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"curtain {_version()}", help="print the version"
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    for name, command in sub.choices.items():
+        example = EXAMPLES.get(name)
+        if example and not command.epilog:
+            command.epilog = f"example:\n  {example}"
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
@@ -117,8 +167,18 @@ def register(sub) -> None:
     )
     run.set_defaults(handler=cmd_run)
 
-    story = sub.add_parser("story", help="tell one story's journey in plain words")
-    story.add_argument("story_id", type=int, metavar="ID")
+    story = sub.add_parser(
+        "story",
+        help="tell one story's journey in plain words",
+        description="Tell one story's journey through a finished run: who was alerted, who "
+        "replied and how, whether it went backstage and what changed.",
+    )
+    story.add_argument(
+        "story_id",
+        type=int,
+        metavar="ID",
+        help="the story's id: the `story` column of stories.parquet in the run directory",
+    )
     story.add_argument("--run", required=True, metavar="DIR", help="a `curtain run` directory")
     story.set_defaults(handler=cmd_story)
 

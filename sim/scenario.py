@@ -45,6 +45,7 @@ from pydantic import (
 from sim import policies  # noqa: F401  (importing registers every policy)
 from sim.errors import ScenarioError
 from sim.policies.registry import REGISTRIES
+from sim.suggest import did_you_mean
 
 # Numbers are strict (no true/false, no "3" in quotes; a whole number is fine where a number
 # is expected) and finite (inf and nan are refused). Upper bounds on the unbounded ones live
@@ -92,7 +93,8 @@ class LeverSection(Section):
         registry = REGISTRIES[cls.lever]
         if value not in registry.names():
             choices = ", ".join(repr(n) for n in registry.names())
-            raise ValueError(f"expected one of {choices}, got {value!r}")
+            hint = did_you_mean(value, registry.names())
+            raise ValueError(f"expected one of {choices}, got {value!r}{hint}")
         return value
 
 
@@ -778,7 +780,8 @@ def _set_dotted(data: dict, key: str, value: Any, source: str) -> None:
         if part not in fields:
             where = ".".join(parts[:i]) or "the scenario"
             known = ", ".join(sorted(fields))
-            raise ScenarioError(source, key, f"unknown field; {where} has: {known}")
+            hint = did_you_mean(part, fields)
+            raise ScenarioError(source, key, f"unknown field{hint or ';'} {where} has: {known}")
         if i == len(parts) - 1:
             node[part] = value
             return
@@ -926,7 +929,10 @@ def _expectation(err: dict[str, Any]) -> str:
             'e.g. extends = "site_c.toml")'
         )
     if kind == "extra_forbidden":
-        return "unknown key (check the spelling against the schema: `curtain schema`)"
+        parent = _field_info(tuple(err["loc"])[:-1]) if len(err["loc"]) > 1 else None
+        model = parent.annotation if parent is not None else Scenario
+        hint = did_you_mean(err["loc"][-1], getattr(model, "model_fields", ()))
+        return f"unknown key{hint} (check the spelling against the schema: `curtain schema`)"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         loc = tuple(err["loc"])
         lower, upper, strict = _field_bounds(loc)

@@ -350,7 +350,7 @@ def test_compare_shortcut_writes_a_report_with_figures(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert f"report: {out / 'report.md'}" in printed
     report = (out / "report.md").read_text()
-    assert "| response rate (any reply) |" in report and "Hedges' g" in report
+    assert "| response rate (any reply, %) |" in report and "Hedges' g" in report
     for png in ("response_rate", "response_mix", "changes", "reputation", "distributions"):
         assert f"figures/{png}.png" in report
         assert (out / "figures" / f"{png}.png").stat().st_size > 10_000

@@ -456,10 +456,10 @@ def test_4_a_full_disk_during_the_sweep_is_one_line(tmp_path, monkeypatch):
         "[stories]\nper_day = inf",
         "[audience]\nviews_per_story = inf",
         "[backstage]\nplan_delay_days_mean = inf",
-        "[backstage]\nmake_delay_days_mean = inf",
-        "[staff_time]\nhours_per_week = -inf",
+        "[cast]\ncentral_after_days = inf",
+        "[cast]\ncentral_after_days = -inf",
         "[stories]\nper_day = nan",
-        "[patients.p_reply]\ngeneric = nan",
+        "[patients]\np_raise_with_pals = nan",
     ],
 )
 def test_5_inf_and_nan_are_refused_alike(tmp_path, body):
@@ -712,12 +712,12 @@ def test_10_set_true_is_not_a_probability(tmp_path):
             "run",
             str(SITE_C),
             "--set",
-            "patients.p_reply.generic=true",
+            "patients.p_raise_with_pals=true",
             "--out",
             str(tmp_path / "o"),
         ],
         2,
-        "patients.p_reply.generic",
+        "patients.p_raise_with_pals",
         "expected a number",
     )
 

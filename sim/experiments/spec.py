@@ -189,7 +189,7 @@ class Design(_Spec):
 
 
 #: How reports name the run length when each scenario runs its own (``days`` unset).
-OWN_DAYS = "each scenario's own"
+OWN_DAYS = "its own"
 
 
 class Experiment(_Spec):
