@@ -101,6 +101,9 @@ def register(sub) -> None:
         metavar="KEY=VALUE",
         help="override a scenario field, e.g. --set scripting.policy=generic_templates",
     )
+    from sim.national.cli import add_run_options
+
+    add_run_options(run)  # --workers, --scheduler: system files (sim/national)
     run.set_defaults(handler=cmd_run)
 
     story = sub.add_parser("story", help="tell one story's journey in plain words")
@@ -117,9 +120,12 @@ def register(sub) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.national.cli import maybe_run_system
     from sim.runner import run, write
     from sim.scenario import load_scenario
 
+    if (status := maybe_run_system(args)) is not None:  # a system file: sim/national
+        return status
     scenario = load_scenario(args.scenario, overrides(args.set))
     result = run(scenario, seed=args.seed, days=args.days)
     out = args.out or Path("results") / f"{Path(args.scenario).stem}-seed{args.seed}"
