@@ -265,32 +265,31 @@ def run_system(
 
 
 def assemble(system: LoadedSystem, results: list[OrgResult], seconds: float) -> NationalResult:
+    """The national tables: each organisation's frames one after another, in the
+    organisations' order, with an ``organisation`` column first and story ids made unique
+    nationally (an organisation's stories follow the previous organisation's last id)."""
     orgs = system.organisations
-    offsets = np.cumsum([0] + [len(r.stories) for r in results])[:-1]
-    daily_parts, story_parts, event_parts = [], [], []
-    for org, result, offset in zip(orgs, results, offsets, strict=True):
-        daily_parts.append(_front(result.daily, org))
-        stories = result.stories.copy()
-        stories["story_id"] = stories["story_id"] + int(offset)
-        story_parts.append(_front(stories, org))
-        events = result.events.copy()
-        events["story_id"] = events["story_id"] + int(offset)
-        event_parts.append(_front(events, org))
-    daily = pd.concat(daily_parts, ignore_index=True)
-    stories = pd.concat(story_parts, ignore_index=True)
-    events = pd.concat(event_parts, ignore_index=True)
-    for frame in (daily, stories, events):
-        frame["organisation"] = pd.Categorical(
-            frame["organisation"], categories=[o.id for o in orgs]
-        )
+    ids = [o.id for o in orgs]
+    story_counts = np.array([len(r.stories) for r in results], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(story_counts)[:-1]])
+    daily = _stack([r.daily for r in results], ids)
+    stories = _stack([r.stories for r in results], ids)
+    stories["story_id"] = stories["story_id"].to_numpy() + np.repeat(offsets, story_counts)
+    event_counts = np.array([len(r.events) for r in results], dtype=np.int64)
+    events = _stack([r.events for r in results], ids)
+    events["story_id"] = events["story_id"] + pd.array(
+        np.repeat(offsets, event_counts), dtype="Int64"
+    )
     organisations = organisation_table(system, results)
     summary = national_summary(system, results, organisations, stories)
     return NationalResult(system, daily, stories, events, organisations, summary, seconds)
 
 
-def _front(frame: pd.DataFrame, org: Organisation) -> pd.DataFrame:
-    frame = frame.copy() if frame is not None else pd.DataFrame()
-    frame.insert(0, "organisation", org.id)
+def _stack(frames: list[pd.DataFrame], ids: list[str]) -> pd.DataFrame:
+    lengths = [len(f) for f in frames]
+    frame = pd.concat(frames, ignore_index=True)
+    codes = np.repeat(np.arange(len(ids), dtype=np.int32), lengths)
+    frame.insert(0, "organisation", pd.Categorical.from_codes(codes, categories=ids))
     return frame
 
 
