@@ -31,7 +31,7 @@ def maybe_run_system(args: argparse.Namespace) -> int | None:
     if not is_system_file(args.scenario):
         return None
     from sim.cli import overrides
-    from sim.national.runner import run_system, write_national
+    from sim.national.runner import check_out_national, run_system, write_national
     from sim.national.system import load_system
 
     system = load_system(
@@ -39,6 +39,7 @@ def maybe_run_system(args: argparse.Namespace) -> int | None:
     )
     workers = getattr(args, "workers", None) or min(2, os.cpu_count() or 1)
     out = Path(args.out or Path("results") / f"{Path(args.scenario).stem}-seed{args.seed}")
+    check_out_national(out)
     result = run_system(
         system,
         workers=workers,

@@ -379,16 +379,8 @@ def national_summary(
 # ----------------------------------------------------------------------------- files
 
 
-def write_national(result: NationalResult, out_dir: str | Path, source: str | None = None) -> Path:
-    """Write a national run folder, all or nothing.
-
-    :func:`sim.runner.write` writes the run files (daily, stories, events, manifest,
-    summary) into a fresh folder inside a temporary one beside the target;
-    ``organisations.parquet`` is added there, and the complete folder is then renamed into
-    place (a previous national run there is replaced; any other folder is refused).
-    """
-    from sim.runner import write
-
+def check_out_national(out_dir: str | Path) -> Path:
+    """Refuse an output folder before any work: a file, or a folder of other files."""
     out = Path(os.path.abspath(out_dir))
     if out.exists() and not out.is_dir():
         raise CurtainError(f"--out: expected a directory, got the file {out}")
@@ -399,6 +391,20 @@ def write_national(result: NationalResult, out_dir: str | Path, source: str | No
                 f"--out {out}: holds files that are not a national run's "
                 f"({', '.join(foreign[:3])}); choose a new or empty folder"
             )
+    return out
+
+
+def write_national(result: NationalResult, out_dir: str | Path, source: str | None = None) -> Path:
+    """Write a national run folder, all or nothing.
+
+    :func:`sim.runner.write` writes the run files (daily, stories, events, manifest,
+    summary) into a fresh folder inside a temporary one beside the target;
+    ``organisations.parquet`` is added there, and the complete folder is then renamed into
+    place (a previous national run there is replaced; any other folder is refused).
+    """
+    from sim.runner import write
+
+    out = check_out_national(out_dir)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.national-", dir=out.parent))

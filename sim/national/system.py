@@ -181,7 +181,23 @@ def is_system_file(path: str | Path) -> bool:
 def _error(exc: ValidationError, source: str) -> ScenarioError:
     err = exc.errors(include_url=False)[0]
     dotted = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"])
-    return ScenarioError(source, dotted.replace(".[", "[") or None, _expectation(err))
+    return ScenarioError(source, dotted.replace(".[", "[") or None, _expected(err))
+
+
+def _expected(err: dict[str, Any]) -> str:
+    """What was expected, in words; bounds from the error itself (not the scenario schema)."""
+    ctx = err.get("ctx") or {}
+    got = err.get("input")
+    words = {"ge": "at least", "gt": "above", "le": "at most", "lt": "below"}
+    for key, word in words.items():
+        if key in ctx and err["type"] in (
+            "greater_than_equal",
+            "greater_than",
+            "less_than_equal",
+            "less_than",
+        ):
+            return f"expected a number {word} {ctx[key]}, got {got!r}"
+    return _expectation(err)
 
 
 def load_system(
