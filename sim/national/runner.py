@@ -81,8 +81,12 @@ KEY_VALUES = (
 # ----------------------------------------------------------------------------- one organisation
 
 
-def job(system: LoadedSystem, org: Organisation) -> dict[str, Any]:
-    """What a worker needs to run one organisation: plain data that travels anywhere."""
+def job(system: LoadedSystem, org: Organisation, light: bool = False) -> dict[str, Any]:
+    """What a worker needs to run one organisation: plain data that travels anywhere.
+
+    ``light``: return only what the organisations table and the national summary need (no
+    daily table, no ledger; of the stories, the delay to the first reply), as a policy
+    experiment does."""
     return {
         "index": org.index,
         "id": org.id,
@@ -92,6 +96,7 @@ def job(system: LoadedSystem, org: Organisation) -> dict[str, Any]:
         "scenario": org.scenario.to_dict(),
         "typology": system.system.typology.model_dump(),
         "policies": [p.model_dump(by_alias=True) for p in system.system.policies],
+        "light": light,
     }
 
 
@@ -104,6 +109,7 @@ class OrgResult:
     daily: pd.DataFrame
     stories: pd.DataFrame
     events: pd.DataFrame
+    key: Any = None  # the task's key, returned as given (a policy experiment's run)
 
 
 class _Rule:
@@ -137,16 +143,24 @@ def run_organisation(task: dict[str, Any]) -> OrgResult:
             model.step()
         model.tally_views()
     daily = daily_table(model)
-    stories = story_table(model)
-    events = event_table(model)
+    if task.get("light"):
+        stories = story_table(model)[["days_to_first_response"]]
+        events = pd.DataFrame()
+        summary_row = summary(model, daily, stories)
+        daily = pd.DataFrame()
+    else:
+        stories = story_table(model)
+        events = event_table(model)
+        summary_row = summary(model, daily, stories)
     return OrgResult(
         task["index"],
-        summary(model, daily, stories),
+        summary_row,
         best_type_counts(model.lifecycle.stories),
         seen,
         daily,
         stories,
         events,
+        task.get("key"),
     )
 
 
@@ -274,12 +288,14 @@ def assemble(system: LoadedSystem, results: list[OrgResult], seconds: float) -> 
     offsets = np.concatenate([[0], np.cumsum(story_counts)[:-1]])
     daily = _stack([r.daily for r in results], ids)
     stories = _stack([r.stories for r in results], ids)
-    stories["story_id"] = stories["story_id"].to_numpy() + np.repeat(offsets, story_counts)
+    if "story_id" in stories:
+        stories["story_id"] = stories["story_id"].to_numpy() + np.repeat(offsets, story_counts)
     event_counts = np.array([len(r.events) for r in results], dtype=np.int64)
     events = _stack([r.events for r in results], ids)
-    events["story_id"] = events["story_id"] + pd.array(
-        np.repeat(offsets, event_counts), dtype="Int64"
-    )
+    if "story_id" in events:
+        events["story_id"] = events["story_id"] + pd.array(
+            np.repeat(offsets, event_counts), dtype="Int64"
+        )
     organisations = organisation_table(system, results)
     summary = national_summary(system, results, organisations, stories)
     return NationalResult(system, daily, stories, events, organisations, summary, seconds)

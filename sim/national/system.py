@@ -205,16 +205,21 @@ def load_system(
     seed: int = 1,
     days: int | None = None,
     overrides: dict[str, Any] | None = None,
+    policies: list[dict[str, Any]] | None = None,
 ) -> LoadedSystem:
     """Read, validate and draw a system: every organisation's scenario and run seed.
 
     Seeds: ``numpy.random.SeedSequence(seed).spawn(n + 1)``; child ``i`` seeds organisation
     ``i``'s run and the last child the draws of the organisations' values, so each
-    organisation's run is the same whichever process runs it.
+    organisation's run is the same whichever process runs it, and the same organisations
+    (values and seeds) are drawn whatever ``policies`` are added: arms of a policy
+    experiment are paired.
     """
     path = Path(path)
     source = str(path)
     data = read_toml(path)
+    if policies:  # an experiment's arm adds its policies to the file's own
+        data = {**data, "policies": list(data.get("policies", [])) + list(policies)}
     try:
         system = System.model_validate(data)
     except ValidationError as exc:
