@@ -345,3 +345,39 @@ def test_national_validation_patterns_have_kinds_and_measures():
     # The measures read the run: the silent group makes overall non-responders.
     assert values["share_organisations_answering_under_5pct"] > 0
     assert values["share_none"] == result.summary["share_none"]
+
+
+def test_policy_experiment_is_paired_and_the_same_on_every_executor(tmp_path):
+    from sim.national.compare import FILES, run_policy_experiment, write_policy_experiment
+
+    system = small_file(tmp_path)
+    exp = tmp_path / "policies.toml"
+    exp.write_text(
+        f'name = "p"\nsystem = "{system}"\ndays = 40\nreplications = 2\nbase_seed = 5\n'
+        'baseline = "none"\n[[arms]]\nname = "none"\n[[arms]]\nname = "time"\n'
+        '[[arms.policies]]\nname = "time"\nday = 10\n'
+        'set = { "staff_time.central_hours_per_week" = 6.0 }\n'
+        'where = { group = "silent" }\n',
+        encoding="utf-8",
+    )
+    serial = run_policy_experiment(exp, workers=1)
+    pool = run_policy_experiment(exp, workers=2)
+    for name in ("runs", "organisations", "transitions"):
+        pd.testing.assert_frame_equal(serial[name], pool[name])
+    orgs = serial["organisations"]
+    # Paired: the baseline arm's organisations keep their class; both arms hold the same
+    # organisations with the same seeds in each replication.
+    base = orgs[orgs["arm"] == "none"]
+    assert (base["class"] == base["baseline_class"]).all()
+    arm = orgs[orgs["arm"] == "time"]
+    assert list(arm["seed"]) == list(base["seed"])
+    assert (
+        arm.loc[arm.group != "silent", "class"].values
+        == base.loc[base.group != "silent", "class"].values
+    ).all()
+    t = serial["transitions"]
+    assert t.groupby("arm")["organisations"].sum().tolist() == [20, 20]
+    summary = serial["summary"]
+    assert summary["arms"]["time"]["vs_baseline"]["share_none"]["mean_difference"] < 0
+    out = write_policy_experiment(serial, tmp_path / "out")
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
