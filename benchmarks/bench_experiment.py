@@ -8,7 +8,12 @@ Three timings, each into a fresh temporary directory:
 1. ``serial``: the engine (`run_experiment`, workers=1): every run plus writing the results;
 2. ``pool``: the same with ``--workers`` processes (a fork-based process pool);
 3. ``command``: the whole ``curtain experiment FILE --workers N --quiet`` command in a new
-   process, as a user meets it: start-up imports, the runs, the report and its figures.
+   process, as a user meets it: start-up imports, the runs, the report and its figures;
+4. ``stages`` (``--stages N`` times, default 1): the same command's steps timed inside one new
+   process: interpreter start, the command's imports, loading the file, the runs (including
+   the pool's start), importing matplotlib, the report and figures, and the interpreter's
+   exit. The runs' share that is simulation is the pool's CPU time; the rest of the
+   command is start-up and reporting.
 
 The speed-up is serial / pool. The machine's speed drifts from minute to minute (these are
 shared virtual machines), so serial and pool are timed in ``--repeats`` back-to-back pairs
@@ -19,6 +24,7 @@ be identical.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -31,18 +37,73 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "experiments" / "compare_cultures.toml"
 
+#: The steps of `curtain experiment FILE --workers N --quiet`, with time.time() after each.
+STAGES = """
+import json, sys, time
+marks = {"started": time.time()}
+from sim.experiments.engine import run_experiment
+from sim.experiments.report import write_report
+from sim.experiments.spec import load_experiment
+marks["imports"] = time.time()
+experiment = load_experiment(sys.argv[1])
+marks["load"] = time.time()
+result = run_experiment(experiment, sys.argv[2], workers=int(sys.argv[3]), progress=False)
+marks["runs"] = time.time()
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot
+marks["matplotlib"] = time.time()
+write_report(result)
+marks["report"] = time.time()
+print(json.dumps(marks))
+"""
+STAGE_NAMES = ("start", "imports", "load", "runs", "matplotlib", "report", "exit")
+
+
+def stages(file: str, out: Path, workers: int, repeats: int) -> dict[str, list[float]]:
+    """Seconds per step of the command, one list per step (see STAGES)."""
+    found: dict[str, list[float]] = {name: [] for name in (*STAGE_NAMES, "total")}
+    for i in range(repeats):
+        spawned = time.time()
+        child = subprocess.run(
+            [sys.executable, "-c", STAGES, file, str(out / f"stages{i}"), str(workers)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        ended = time.time()
+        marks = json.loads(child.stdout)
+        points = [spawned, *(marks[k] for k in marks), ended]
+        for name, (a, b) in zip(STAGE_NAMES, itertools.pairwise(points), strict=True):
+            found[name].append(b - a)
+        found["total"].append(ended - spawned)
+    return found
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", default=str(DEFAULT))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--repeats", type=int, default=3, help="serial/pool pairs (default 3)")
+    parser.add_argument(
+        "--no-freeze",
+        dest="freeze",
+        action="store_false",
+        help="serial and pool timings without gc.freeze (sim.runner.freeze_imports)",
+    )
+    parser.add_argument("--stages", type=int, default=1, help="staged timings (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
 
     import pandas as pd
 
     from sim.experiments.engine import run_experiment
+
+    if not args.freeze:
+        import sim.runner
+
+        sim.runner.freeze_imports = lambda: None
 
     serial_times, pool_times = [], []
     identical = True
@@ -69,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             stdout=subprocess.DEVNULL,
         )
         command_s = time.perf_counter() - start
+        steps = stages(args.file, tmp, args.workers, args.stages) if args.stages else {}
 
     speedups = [s / p for s, p in zip(serial_times, pool_times, strict=True)]
     figures = {
@@ -82,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         "speedup_median": round(statistics.median(speedups), 2),
         "command_s": round(command_s, 2),
         "identical": identical,
+        "freeze": args.freeze,
+        "stages_s": {k: [round(x, 3) for x in v] for k, v in steps.items()},
     }
     if args.json:
         print(json.dumps(figures))
@@ -92,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  median speed-up      {figures['speedup_median']:.2f}x")
         print(f"  whole command        {command_s:7.2f} s   (imports, runs, report, figures)")
         print(f"  results identical    {identical}")
+        if steps:
+            print(f"  the command in steps, s (min / median of {args.stages}):")
+            for name, values in steps.items():
+                print(f"    {name:<11} {min(values):6.2f} / {statistics.median(values):6.2f}")
     return 0
 
 

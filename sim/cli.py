@@ -2,6 +2,9 @@
 
 User mistakes (a bad file, field or flag) print one line naming the file or flag, the field
 and what was expected, and exit with status 2. Nothing is written when the input is bad.
+Operating failures (disk full, read-only folder, permission denied, out of memory, an output
+folder locked by another run) print one line too and exit with status 1. Exit status 0 means
+every file was written.
 
 Commands come from feature modules: each module listed in ``COMMAND_MODULES`` has a
 ``register(subparsers)`` function that adds its subcommands and sets ``handler`` (a function
@@ -23,10 +26,48 @@ from sim.errors import CurtainError
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (``curtain: error: ...``) and exit status 2."""
+    """argparse with one-line errors (``curtain: error: ...``), exit status 2, and a
+    "did you mean ...?" for a misspelt subcommand or choice."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise CurtainError(f"{self.prog}: {message} (see --help)")
+        import re
+
+        from sim.suggest import did_you_mean
+
+        hint = ""
+        bad = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if bad:
+            hint = did_you_mean(bad.group(1), re.findall(r"'([^']*)'", bad.group(2)))
+        raise CurtainError(f"{self.prog}: {message}{hint} (see --help)")
+
+
+#: One example per subcommand, shown at the end of its ``--help`` (commands registered by
+#: other modules get theirs here too, so every subcommand has one).
+EXAMPLES = {
+    "run": "curtain run scenarios/site_c.toml --days 90 --seed 7 --set cast.size=10",
+    "story": "curtain run scenarios/site_c.toml --out results/c1 && curtain story 12 --run "
+    "results/c1",
+    "policies": "curtain policies",
+    "schema": "curtain schema --levers",
+    "experiment": "curtain experiment experiments/compare_cultures.toml --workers 2",
+    "compare": "curtain compare scenarios/site_a.toml scenarios/site_c.toml --reps 10",
+    "sensitivity": "curtain sensitivity experiments/sensitivity_site_c_morris.toml",
+    "discover": "curtain discover results/policy_discovery --where "
+    '"changes_made / stories > 0.02 and response_rate > 0.8"',
+    "validate": "curtain validate --reps 20 --workers 2",
+    "calibrate": "curtain calibrate calibration/site_a.toml --samples 64",
+    "odd": "curtain odd --check",
+    "dashboard": "curtain dashboard --port 8765",
+}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("curtain")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
 
 
 def whole_number(
@@ -81,10 +122,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="curtain",
         description="Simulate how healthcare organisations respond to online patient feedback.",
+        epilog="examples:\n  curtain run scenarios/site_c.toml\n"
+        "  curtain experiment experiments/compare_cultures.toml\n"
+        "  curtain COMMAND --help   (each command's own example)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"curtain {_version()}", help="print the version"
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    for name, command in sub.choices.items():
+        example = EXAMPLES.get(name)
+        if example and not command.epilog:
+            command.epilog = f"example:\n  {example}"
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
@@ -94,7 +147,18 @@ def register(sub) -> None:
     run.add_argument("scenario", help="scenario TOML file, e.g. scenarios/site_c.toml")
     run.add_argument("--days", type=positive_days, help="days to simulate (default: scenario)")
     run.add_argument("--seed", type=seed, default=1, help="random seed (default: 1)")
-    run.add_argument("--out", help="output directory (default: results/<scenario>-seed<S>)")
+    run.add_argument(
+        "--out",
+        help="output directory (default: results/<scenario>-seed<S>, replaced by each run); "
+        "an existing --out is refused unless --overwrite",
+    )
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a previous run in --out (as a whole; a folder holding other files is "
+        "never touched)",
+    )
+    limit_flag(run)
     run.add_argument(
         "--set",
         action="append",
@@ -106,8 +170,18 @@ def register(sub) -> None:
     add_run_options(run)  # --workers, --scheduler: system files (sim/national)
     run.set_defaults(handler=cmd_run)
 
-    story = sub.add_parser("story", help="tell one story's journey in plain words")
-    story.add_argument("story_id", type=int, metavar="ID")
+    story = sub.add_parser(
+        "story",
+        help="tell one story's journey in plain words",
+        description="Tell one story's journey through a finished run: who was alerted, who "
+        "replied and how, whether it went backstage and what changed.",
+    )
+    story.add_argument(
+        "story_id",
+        type=int,
+        metavar="ID",
+        help="the story's id: the `story` column of stories.parquet in the run directory",
+    )
     story.add_argument("--run", required=True, metavar="DIR", help="a `curtain run` directory")
     story.set_defaults(handler=cmd_story)
 
@@ -119,17 +193,36 @@ def register(sub) -> None:
     schema.set_defaults(handler=cmd_schema)
 
 
+def limit_flag(parser: argparse.ArgumentParser) -> None:
+    """``--limit NAME=VALUE``: raise one of the input limits of :mod:`sim.limits`."""
+    parser.add_argument(
+        "--limit",
+        action="append",
+        metavar="NAME=VALUE",
+        help="raise an input limit for this command, e.g. --limit days=100000 (see the README)",
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim import limits
     from sim.national.cli import maybe_run_system
-    from sim.runner import run, write
+    from sim.runner import check_out, freeze_imports, outside_the_run, preflight, run, write
     from sim.scenario import load_scenario
 
+    freeze_imports()
     if (status := maybe_run_system(args)) is not None:  # a system file: sim/national
         return status
-    scenario = load_scenario(args.scenario, overrides(args.set))
-    result = run(scenario, seed=args.seed, days=args.days)
+    # the default folder is the tool's own: a previous run there is replaced
+    overwrite = args.overwrite or args.out is None
     out = args.out or Path("results") / f"{Path(args.scenario).stem}-seed{args.seed}"
-    path = write(result, out, source=str(args.scenario))
+    with limits.raised(limits.parse(args.limit)):
+        scenario = load_scenario(args.scenario, overrides(args.set))
+        preflight(scenario, args.days, source=str(args.scenario))
+        for warning in outside_the_run(scenario, args.days, source=str(args.scenario)):
+            print(f"curtain: warning: {warning}", file=sys.stderr)
+        check_out(out, overwrite)  # before the work, not after
+        result = run(scenario, seed=args.seed, days=args.days)
+    path = write(result, out, source=str(args.scenario), overwrite=overwrite)
     print(format_summary(result.summary))
     print(f"\nwrote {', '.join(p for p in sorted(_files(path)))} to {path}")
     return 0
@@ -216,11 +309,27 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return args.handler(args)
     except CurtainError as err:
-        print(f"curtain: error: {err}", file=sys.stderr)
+        print(f"curtain: error: {_one_line(str(err))}", file=sys.stderr)
         return err.exit_code
+    except MemoryError:
+        print(
+            "curtain: error: out of memory; try fewer days, stories or staff (see the "
+            "limits in the README)",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as err:  # disk full, read-only, permission denied: an operating failure
+        where = f" {err.filename}" if err.filename else ""
+        print(f"curtain: error:{where}: {err.strerror or err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("curtain: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(text: str) -> str:
+    """An error message on one line, however it was built."""
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

@@ -302,6 +302,53 @@ def event_table(model: CurtainModel) -> pd.DataFrame:
     return frame
 
 
+#: The daily table's columns, in order (pattern expressions are checked against them when
+#: loaded; tests/test_checks.py fails when daily_table's columns drift from this).
+DAILY_COLUMNS = (
+    "day",
+    "stories_posted",
+    "stories",
+    "negative_share",
+    "negative_share_total",
+    "response_rate",
+    "response_rate_30d",
+    "share_none",
+    "share_generic",
+    "share_personalised",
+    "share_conversational",
+    "responses",
+    "generic_responses",
+    "personalised_responses",
+    "conversational_responses",
+    "responses_per_story",
+    "mean_days_to_first_response",
+    "active_responders",
+    "active_responders_30d",
+    "reply_hours",
+    "redirects_offered",
+    "redirects_accepted",
+    "redirects_declined",
+    "issues_backstage",
+    "changes_planned_total",
+    "changes_planned",
+    "changes_made",
+    "reminders_sent",
+    "challenges",
+    "patients_involved",
+    "repeat_stories",
+    "reputation",
+    "worth",
+    "story_rate",
+    "waiting",
+    "staff_hours",
+    "care_quality",
+    "cast_size",
+    "mean_confidence",
+    "board_pressure",
+    "comms_openness",
+)
+
+
 def daily_table(model: CurtainModel) -> pd.DataFrame:
     """One row per day, every output of the brief."""
     n = model.day
@@ -417,17 +464,25 @@ def _first_days(actors: np.ndarray, days: np.ndarray) -> np.ndarray:
 
 
 def _active_in_window(actors: np.ndarray, days: np.ndarray, n: int, window: int) -> np.ndarray:
-    """Distinct actors with at least one event in the last ``window`` days, per day."""
+    """Distinct actors with at least one event in the last ``window`` days, per day.
+
+    An event on day ``d`` keeps its actor active on days ``d .. d + window - 1``. With the
+    events sorted by actor and day, each event's stretch is cut where the same actor's next
+    event begins, so one actor's stretches never overlap, and a difference array over the
+    days counts every active actor once: memory linear in events plus days (a responders x
+    days matrix would reach gigabytes over decades), time dominated by one sort.
+    """
     if len(actors) == 0 or n == 0:
         return np.zeros(n, dtype=np.int64)
-    ids, index = np.unique(actors, return_inverse=True)
-    hits = np.zeros((len(ids), n + 1), dtype=np.int32)
-    np.add.at(hits, (index, days + 1), 1)
-    upper = np.cumsum(hits, axis=1)[:, 1:]  # events on days <= t
-    lower = np.zeros_like(upper)  # events on days <= t - window
-    if n > window:
-        lower[:, window:] = upper[:, : n - window]
-    return ((upper - lower) > 0).sum(axis=0)
+    order = np.lexsort((days, actors))
+    actor = actors[order]
+    start = days[order].astype(np.int64)
+    end = start + window
+    same = actor[1:] == actor[:-1]  # the next event is the same actor's
+    end[:-1][same] = np.minimum(end[:-1][same], start[1:][same])
+    start, end = np.clip(start, 0, n), np.clip(end, 0, n)
+    change = np.bincount(start, minlength=n + 1) - np.bincount(end, minlength=n + 1)
+    return np.cumsum(change[:n])
 
 
 def first_response_delays(model: CurtainModel) -> np.ndarray:

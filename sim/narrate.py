@@ -23,19 +23,68 @@ TYPE_WORDS = {
 }
 
 
+#: Columns the narration reads.
+STORY_COLUMNS = (
+    "story_id",
+    "repeat_author",
+    "sentiment",
+    "hostility",
+    "actionable",
+    "day_posted",
+    "author_id",
+    "service",
+    "views",
+    "stage",
+    "responses",
+)
+EVENT_COLUMNS = ("story_id", "day", "event", "actor_role", "actor_id", "detail", "value")
+
+
 def load_run(run_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """A run folder's stories, events and manifest; a missing, incomplete or corrupt folder
+    is a one-line error (a folder without its manifest was never finished)."""
     import json
 
+    import pyarrow as pa
+
     run = Path(run_dir)
-    needed = [run / "stories.parquet", run / "events.parquet"]
+    needed = [run / "stories.parquet", run / "events.parquet", run / "manifest.json"]
     if not run.is_dir() or not all(p.exists() for p in needed):
         raise CurtainError(
-            f"--run {run}: expected a run directory holding stories.parquet and "
-            "events.parquet (made by `curtain run`)"
+            f"--run {run}: expected a run directory holding stories.parquet, events.parquet "
+            "and manifest.json (a complete one, made by `curtain run`)"
         )
-    manifest_path = run / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    return pd.read_parquet(needed[0]), pd.read_parquet(needed[1]), manifest
+    frames = []
+    for path, columns in zip(needed, (STORY_COLUMNS, EVENT_COLUMNS), strict=False):
+        try:
+            frame = pd.read_parquet(path)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise CurtainError(
+                f"--run {run}: {path.name} cannot be read ({_first_line(exc)}); the folder is "
+                "damaged: make it again with `curtain run ... --overwrite`"
+            ) from None
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise CurtainError(
+                f"--run {run}: {path.name} lacks the columns {', '.join(missing)}; expected "
+                "a folder made by `curtain run`"
+            )
+        frames.append(frame)
+    try:
+        manifest = json.loads(needed[2].read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CurtainError(
+            f"--run {run}: manifest.json cannot be read ({_first_line(exc)}); make the run "
+            "again with `curtain run ... --overwrite`"
+        ) from None
+    if not isinstance(manifest, dict):
+        raise CurtainError(f"--run {run}: manifest.json is not a run's manifest")
+    return frames[0], frames[1], manifest
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
 
 
 def _who(role: str | None, actor) -> str:

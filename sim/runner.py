@@ -12,19 +12,23 @@ Files written to the output directory, all or nothing:
 - ``manifest.json``: the resolved scenario, its SHA-256, seed, versions, git commit;
 - ``summary.json``: end-of-run figures.
 
-The files are first written to a temporary directory beside the target and moved into
-place only when every one is complete, so a failed run leaves nothing half-written.
+The files are first written to a temporary directory on the target's filesystem and moved
+into place only when every one is complete, so a failed or killed run leaves nothing
+half-written and a folder never mixes two runs (see :func:`write`). An existing folder is
+replaced only when asked (``--overwrite``) and only if it holds nothing but a run's files.
 """
 
 from __future__ import annotations
 
 import gc
+import glob
 import json
+import math
 import os
 import platform
 import shutil
 import subprocess
-import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,11 +81,83 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def simulate(scenario: Scenario, seed: int, days: int | None = None) -> CurtainModel:
-    """Build the model and run it for ``days`` (default: the scenario's)."""
+def freeze_imports() -> None:
+    """Exempt every object alive now (mostly what the imports made) from the cyclic garbage
+    collector, once per process (``gc.freeze``).
+
+    Called when a command's imports are done and before worker processes are forked. The
+    imports leave about 100k objects that live as long as the process; without this, every
+    full collection scans them again (38 ms each here) and so does the collection at
+    interpreter exit, and a forked worker's collections write to (and so copy) the pages it
+    shares with its parent. Only the first call freezes: a later one, in a process that has
+    made runs meanwhile (a test session, a notebook), would pin their cyclic garbage for good.
+    """
+    global _imports_frozen
+    if not _imports_frozen:
+        _imports_frozen = True
+        gc.freeze()
+
+
+#: Whether :func:`freeze_imports` has run in this process (inherited by forked workers).
+#: ``gc.get_freeze_count()`` cannot tell: Python 3.12 starts with a few hundred objects frozen.
+_imports_frozen = False
+
+
+def preflight(scenario: Scenario, days: int | None = None, source: str = "") -> int:
+    """Check a run fits before any work: its length and estimated stories within the limits
+    (:mod:`sim.limits`). Returns the days to run."""
+    from sim import limits
+
     days = scenario.days if days is None else days
     if not isinstance(days, int) or isinstance(days, bool) or days < 1:
         raise CurtainError(f"--days: expected a positive whole number of days, got {days!r}")
+    where = f"{source}: " if source else ""
+    if days > limits.get("days"):
+        raise CurtainError(f"{where}days: {limits.refusal('days', days)}")
+    per_day = max(
+        [scenario.stories.per_day]
+        + [
+            float(i.set["stories.per_day"])
+            for i in scenario.interventions
+            if isinstance(i.set.get("stories.per_day"), int | float)
+        ]
+    )
+    # The most the volume can reach: its growth over the run and the public's sense of worth
+    # at its fullest (sim.model.CurtainModel.story_rate); the estimate is the mean rate.
+    rules = scenario.stories
+    years = days / 365.0
+    growth = rules.growth_per_year
+    if growth > 0:
+        growth_factor = math.expm1(min(years * math.log1p(growth), 700.0)) / (
+            years * math.log1p(growth)
+        )
+    else:
+        growth_factor = 1.0
+    per_day *= growth_factor * (1.0 + rules.worth_effect)
+    stories = per_day * days
+    if stories > limits.get("stories"):
+        raise CurtainError(
+            where + limits.refusal("stories", round(stories), f"{per_day:g} a day x {days} days")
+        )
+    return days
+
+
+def outside_the_run(scenario: Scenario, days: int | None = None, source: str = "") -> list[str]:
+    """One-line warnings for interventions on a day the run does not reach (they never
+    apply: a short run of a site with a later intervention is legitimate, so not an error)."""
+    days = scenario.days if days is None else days
+    where = f"{source}: " if source else ""
+    return [
+        f"{where}interventions[{i}] on day {intervention.day} falls after the run's last day "
+        f"({days - 1}); it does not apply (run longer with --days to see it)"
+        for i, intervention in enumerate(scenario.interventions)
+        if intervention.day >= days
+    ]
+
+
+def simulate(scenario: Scenario, seed: int, days: int | None = None) -> CurtainModel:
+    """Build the model and run it for ``days`` (default: the scenario's)."""
+    days = preflight(scenario, days)
     with collector_paused():
         model = CurtainModel(scenario, seed=seed)
         model.run(days)
@@ -159,31 +235,232 @@ def manifest(result: RunResult, source: str | None = None) -> dict[str, Any]:
     }
 
 
-def write(result: RunResult, out_dir: str | Path, source: str | None = None) -> Path:
-    """Write every output file to ``out_dir``, all or nothing."""
+class OutputError(CurtainError):
+    """The output folder cannot be written (disk full, read-only, permission denied, locked):
+    an operating failure, exit status 1."""
+
+    exit_code = 1
+
+
+#: Marks a run folder's temporary siblings: ``.NAME.partial-PID-XXXX`` (being written) and
+#: ``.NAME.old-PID-XXXX`` (the run being replaced).
+PARTIAL, OLD = "partial", "old"
+LOCK_SUFFIX = ".lock"
+#: Prefix of the lock and temporary folder kept inside a target that is a mount point.
+INSIDE_PREFIX = ".run"
+#: How long a writer waits for another writer of the same folder (writing takes seconds).
+LOCK_WAIT_S = 120.0
+
+
+def check_out(out_dir: str | Path, overwrite: bool) -> Path:
+    """Refuse an output folder before any work: ``/``, a file, a folder of someone else's
+    files, or a previous run without ``overwrite``."""
     out = Path(out_dir)
+    resolved = out.resolve()
+    if resolved in (Path(resolved.anchor), Path.home().resolve(), Path.cwd().resolve()):
+        raise CurtainError(
+            f"--out {out}: expected a folder of its own, got {resolved} (the root, home or "
+            "current folder)"
+        )
     if out.exists() and not out.is_dir():
         raise CurtainError(f"--out: expected a directory, got the file {out}")
-    parent = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        try:
+            names = sorted(_visible(out))
+        except OSError as exc:
+            raise OutputError(f"--out {out}: cannot read: {exc.strerror}") from None
+        foreign = [n for n in names if n not in OUTPUT_FILES]
+        if foreign:
+            raise CurtainError(
+                f"--out {out}: holds files that are not a run's ({', '.join(foreign[:3])}"
+                f"{', ...' if len(foreign) > 3 else ''}); choose a new or empty folder"
+            )
+        if names and not overwrite:
+            raise CurtainError(
+                f"--out {out}: already holds a run; pass --overwrite to replace it, "
+                "or choose another folder"
+            )
+    return out
+
+
+def _visible(folder: Path) -> list[str]:
+    """Names in ``folder`` apart from the lock and temporary folders a write inside a mount
+    point keeps there (``.run.lock``, ``.run.partial-*``); any other name counts."""
+    own = f"{INSIDE_PREFIX}{LOCK_SUFFIX}"
+    return [
+        n
+        for n in os.listdir(folder)
+        if n != own and not n.startswith(f"{INSIDE_PREFIX}.{PARTIAL}-")
+    ]
+
+
+def write(
+    result: RunResult, out_dir: str | Path, source: str | None = None, overwrite: bool = False
+) -> Path:
+    """Write every output file to ``out_dir``, all or nothing, and never a mix of two runs.
+
+    The files are written to a temporary folder on the target's own filesystem and put in
+    place only when all are complete: beside the target (renamed into place; a previous run
+    is renamed aside first and removed after), or, when the target is a mount point (its
+    parent is another filesystem), inside it (``manifest.json`` removed first and put last,
+    so a folder without it is never a complete run). A lock file serialises writers to one
+    target; temporary folders of dead processes are removed (or a previous run restored).
+    An existing folder is replaced only with ``overwrite`` and only if it holds nothing but
+    a run's files.
+    """
+    check_out(out_dir, overwrite)
+    out = Path(os.path.abspath(out_dir))  # a real name and parent, whatever was typed
+    parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
     except OSError as exc:
-        raise CurtainError(f"--out: cannot write to {parent}: {exc.strerror}") from None
+        raise OutputError(f"--out {out}: cannot create {parent}: {exc.strerror}") from None
+    inside = _is_mount_point(out)
+    home = out if inside else parent
+    prefix = INSIDE_PREFIX if inside else f".{out.name}"
     try:
-        result.daily.to_parquet(staging / "daily.parquet", index=False)
-        result.stories.to_parquet(staging / "stories.parquet", index=False)
-        result.events.to_parquet(staging / "events.parquet", index=False)
-        _write_json(staging / "manifest.json", manifest(result, source))
-        _write_json(staging / "summary.json", result.summary)
-        if not out.exists():
-            os.replace(staging, out)
-        else:
-            for name in OUTPUT_FILES:
-                os.replace(staging / name, out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        with _locked(home / f"{prefix}{LOCK_SUFFIX}", out):
+            _clean_stale(home, prefix, out)
+            check_out(out, overwrite)  # again, now that no other writer can change it
+            staging = _make_dir(home, f"{prefix}.{PARTIAL}-{os.getpid()}")
+            try:
+                _write_files(result, staging, source)
+                if inside:
+                    _replace_contents(staging, out)
+                else:
+                    _replace_folder(staging, out, home, prefix)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+    except OSError as exc:
+        where = exc.filename or out
+        raise OutputError(
+            f"--out {out}: cannot write {where}: {exc.strerror or exc}; nothing was written "
+            "(free some space, or choose a writable --out)"
+        ) from None
     return out
+
+
+def _is_mount_point(out: Path) -> bool:
+    """True when ``out`` exists on another filesystem than its parent (a mounted volume)."""
+    try:
+        return out.is_dir() and (os.path.ismount(out) or _device(out) != _device(out.parent))
+    except OSError:
+        return False
+
+
+def _device(path: Path) -> int:
+    return os.stat(path).st_dev
+
+
+def _make_dir(home: Path, stem: str) -> Path:
+    """A new folder ``stem-XXXXXXXX`` in ``home`` with the usual permissions (not 0700)."""
+    for _ in range(100):
+        path = home / f"{stem}-{os.urandom(4).hex()}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {home}")
+
+
+def _write_files(result: RunResult, staging: Path, source: str | None) -> None:
+    result.daily.to_parquet(staging / "daily.parquet", index=False)
+    result.stories.to_parquet(staging / "stories.parquet", index=False)
+    result.events.to_parquet(staging / "events.parquet", index=False)
+    _write_json(staging / "summary.json", result.summary)
+    _write_json(staging / "manifest.json", manifest(result, source))
+    for name in OUTPUT_FILES:
+        _fsync(staging / name)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _replace_folder(staging: Path, out: Path, home: Path, prefix: str) -> None:
+    """Rename the staged folder into place; a previous run is renamed aside, then removed."""
+    old = None
+    if out.exists():
+        old = home / f"{prefix}.{OLD}-{os.getpid()}-{os.urandom(4).hex()}"
+        os.rename(out, old)
+    os.rename(staging, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _replace_contents(staging: Path, out: Path) -> None:
+    """Inside a mount point: no manifest (not a complete run) until every file is in place."""
+    (out / "manifest.json").unlink(missing_ok=True)
+    for name in OUTPUT_FILES:
+        if name != "manifest.json":
+            (out / name).unlink(missing_ok=True)
+    for name in OUTPUT_FILES:
+        if name != "manifest.json":
+            os.replace(staging / name, out / name)
+    os.replace(staging / "manifest.json", out / "manifest.json")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _clean_stale(home: Path, prefix: str, out: Path) -> None:
+    """Remove temporary folders left by killed writers; restore a previous run a killed
+    writer had renamed aside but not yet replaced."""
+    for path in home.glob(f"{glob.escape(prefix)}.*-*-*"):
+        kind, _, rest = path.name[len(prefix) + 1 :].partition("-")
+        pid = rest.split("-")[0]
+        if kind not in (PARTIAL, OLD) or not pid.isdigit() or _alive(int(pid)):
+            continue
+        if kind == OLD and not out.exists():
+            os.rename(path, out)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def _locked(lock: Path, out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock`` (a file beside or inside the target)."""
+    import fcntl
+
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() > deadline:
+                raise OutputError(
+                    f"--out {out}: another curtain run has been writing it for over "
+                    f"{LOCK_WAIT_S:.0f} s ({lock} is locked); wait for it, or choose another "
+                    "folder"
+                ) from None
+            time.sleep(0.05)
+            continue
+        try:
+            same = os.fstat(fd).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the file was removed by the previous holder: lock the new one
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(fd)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

@@ -24,7 +24,11 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
+import os
+import stat
 import tomllib
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -41,16 +45,21 @@ from pydantic import (
 from sim import policies  # noqa: F401  (importing registers every policy)
 from sim.errors import ScenarioError
 from sim.policies.registry import REGISTRIES
+from sim.suggest import did_you_mean
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-Count = Annotated[int, Field(ge=0)]
+# Numbers are strict (no true/false, no "3" in quotes; a whole number is fine where a number
+# is expected) and finite (inf and nan are refused). Upper bounds on the unbounded ones live
+# in sim.limits and are applied by _validate, so a field added later inherits them.
+_NUMBER = {"strict": True, "allow_inf_nan": False}
+Probability = Annotated[float, Field(ge=0.0, le=1.0, **_NUMBER)]
+Signed = Annotated[float, Field(ge=-1.0, le=1.0, **_NUMBER)]
+NonNegative = Annotated[float, Field(ge=0.0, **_NUMBER)]
+Positive = Annotated[float, Field(gt=0.0, **_NUMBER)]
+Count = Annotated[int, Field(ge=0, strict=True)]
+PositiveCount = Annotated[int, Field(ge=1, strict=True)]
 #: Log-odds of a reader's favourable impression, and weights added to them (sim/audience.py).
-LogOdds = Annotated[float, Field(ge=-10.0, le=10.0)]
-LogWeight = Annotated[float, Field(ge=0.0, le=10.0)]
-PositiveCount = Annotated[int, Field(ge=1)]
+LogOdds = Annotated[float, Field(ge=-10.0, le=10.0, **_NUMBER)]
+LogWeight = Annotated[float, Field(ge=0.0, le=10.0, **_NUMBER)]
 
 #: Culture levers: the sections chosen by policy name.
 LEVERS = (
@@ -84,7 +93,8 @@ class LeverSection(Section):
         registry = REGISTRIES[cls.lever]
         if value not in registry.names():
             choices = ", ".join(repr(n) for n in registry.names())
-            raise ValueError(f"expected one of {choices}, got {value!r}")
+            hint = did_you_mean(value, registry.names())
+            raise ValueError(f"expected one of {choices}, got {value!r}{hint}")
         return value
 
 
@@ -510,10 +520,10 @@ class StaffTime(LeverSection):
     headspace_hours_per_month: NonNegative = Field(
         description="Improvement ('headspace') hours a month for changes from feedback."
     )
-    working_days_per_week: Annotated[int, Field(ge=1, le=7)] = Field(
+    working_days_per_week: Annotated[int, Field(ge=1, le=7, strict=True)] = Field(
         description="Days a week staff work on the inboxes (the first N days of each week)."
     )
-    session_hour: Annotated[float, Field(ge=0.0, lt=24.0)] = Field(
+    session_hour: Annotated[float, Field(ge=0.0, lt=24.0, **_NUMBER)] = Field(
         description="Hour of the day at which staff sit down to the inboxes; stories posted "
         "later wait for the next working day."
     )
@@ -622,23 +632,91 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """A TOML file as a dict; a missing, unreadable or malformed file is a one-line error."""
+    """A TOML file as a dict; a missing, unreadable, oversized or malformed file is a one-line
+    error. Only regular files are read (a device such as /dev/zero would never end, a FIFO
+    would block), at most ``--limit file_bytes`` of them, nested at most ``--limit depth``."""
+    from sim import limits
+
+    source = str(path)
+    cap = int(limits.get("file_bytes"))
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise ScenarioError(str(path), None, "file not found") from None
+        raise ScenarioError(source, None, "file not found") from None
     except IsADirectoryError:
-        raise ScenarioError(str(path), None, "expected a TOML file, got a directory") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(str(path), None, "expected UTF-8 text") from None
+        raise ScenarioError(source, None, "expected a TOML file, got a directory") from None
+    except OSError as exc:
+        raise ScenarioError(source, None, f"cannot read: {exc.strerror}") from None
     try:
-        return tomllib.loads(text)
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ScenarioError(source, None, "expected a TOML file, got a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(source, None, f"expected a regular TOML file, got {_kind(info)}")
+        raw = b""
+        while len(raw) <= cap:
+            chunk = os.read(fd, cap + 1 - len(raw))
+            if not chunk:
+                break
+            raw += chunk
+    except OSError as exc:
+        raise ScenarioError(source, None, f"cannot read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > cap:
+        raise ScenarioError(source, None, limits.refusal("file_bytes", info.st_size or len(raw)))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(source, None, "expected UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), None, f"malformed TOML: {exc}") from None
+        raise ScenarioError(source, None, f"malformed TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise ScenarioError(source, None, limits.refusal("depth", math.inf)) from None
+    depth = _depth(data)
+    if depth > limits.get("depth"):
+        raise ScenarioError(source, None, limits.refusal("depth", depth))
+    return data
+
+
+def _kind(info: os.stat_result) -> str:
+    mode = info.st_mode
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _depth(data: Any) -> int:
+    """Levels of nested tables and arrays in ``data``, counted without recursion."""
+    deepest = 0
+    stack = [(data, 0)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _resolve(path: Path, provenance: dict[str, str], chain: tuple[Path, ...]) -> dict[str, Any]:
+    from sim import limits
+
     resolved = path.resolve()
+    if len(chain) >= limits.get("extends"):
+        raise ScenarioError(
+            str(path), "extends", limits.refusal("extends", len(chain) + 1, "files chained")
+        )
     if resolved in chain:
         names = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError(str(path), "extends", f"expected a chain without loops, got {names}")
@@ -688,7 +766,13 @@ def _merge(base: dict, child: dict, source: str, provenance: dict[str, str], pre
 
 def _set_dotted(data: dict, key: str, value: Any, source: str) -> None:
     """Set ``a.b.c`` in nested dicts, refusing paths the schema does not have."""
+    from sim import limits
+
+    if not isinstance(key, str):
+        raise ScenarioError(source, str(key), "expected a dotted field name in quotes")
     parts = key.split(".")
+    if len(parts) > limits.get("depth"):
+        raise ScenarioError(source, key[:60] + "...", limits.refusal("depth", len(parts)))
     model: type[BaseModel] = Scenario
     node = data
     for i, part in enumerate(parts):
@@ -696,7 +780,8 @@ def _set_dotted(data: dict, key: str, value: Any, source: str) -> None:
         if part not in fields:
             where = ".".join(parts[:i]) or "the scenario"
             known = ", ".join(sorted(fields))
-            raise ScenarioError(source, key, f"unknown field; {where} has: {known}")
+            hint = did_you_mean(part, fields)
+            raise ScenarioError(source, key, f"unknown field{hint or ';'} {where} has: {known}")
         if i == len(parts) - 1:
             node[part] = value
             return
@@ -714,6 +799,7 @@ def _validate(data: dict[str, Any], provenance: dict[str, str], source: str) -> 
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _scenario_error(exc, provenance, source, prefix=()) from None
+    _check_limits(scenario.to_dict(), provenance, source, prefix="")
     for i, intervention in enumerate(scenario.interventions):
         where = f"interventions[{i}].set"
         changed = scenario.to_dict()
@@ -738,7 +824,43 @@ def _validate(data: dict[str, Any], provenance: dict[str, str], source: str) -> 
             raise _scenario_error(
                 exc, provenance, provenance.get("interventions", source), prefix=(where,)
             ) from None
+        _check_limits(changed, {}, provenance.get("interventions", source), prefix=where + ".")
     return scenario
+
+
+@cache
+def _numbers() -> tuple[tuple[str, str | None], ...]:
+    """(dotted path, limit name) of every number in the schema; the name is None where the
+    schema itself bounds the number above."""
+    from sim import limits
+
+    return tuple(
+        (row["path"], limits.field_limit(row["path"]) if row["max"] is None else None)
+        for row in schema_fields()
+        if row["kind"] in ("int", "float")
+    )
+
+
+def _check_limits(data: dict[str, Any], provenance: dict[str, str], source: str, prefix: str):
+    """Refuse a number above its limit (sim.limits), or so small it would underflow: one line
+    naming the field (and the flag that raises the limit)."""
+    from sim import limits
+
+    for path, name in _numbers():
+        node: Any = data
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, int | float):
+            continue
+        problem = None
+        if name is not None and node > limits.get(name):
+            problem = limits.refusal(name, node)
+        elif node != 0 and abs(node) < limits.SMALLEST:
+            smallest = f"{limits.SMALLEST:g}"
+            problem = f"expected 0 or a number of at least {smallest} in size, got {node!r}"
+        if problem:
+            origin = provenance.get(path) or _nearest_source(path, provenance) or source
+            raise ScenarioError(origin, prefix + path, problem)
 
 
 def _scenario_error(
@@ -807,7 +929,10 @@ def _expectation(err: dict[str, Any]) -> str:
             'e.g. extends = "site_c.toml")'
         )
     if kind == "extra_forbidden":
-        return "unknown key (check the spelling against the schema: `curtain schema`)"
+        parent = _field_info(tuple(err["loc"])[:-1]) if len(err["loc"]) > 1 else None
+        model = parent.annotation if parent is not None else Scenario
+        hint = did_you_mean(err["loc"][-1], getattr(model, "model_fields", ()))
+        return f"unknown key{hint} (check the spelling against the schema: `curtain schema`)"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         loc = tuple(err["loc"])
         lower, upper, strict = _field_bounds(loc)
@@ -827,6 +952,8 @@ def _expectation(err: dict[str, Any]) -> str:
         return f"expected a whole number{shown}"
     if kind in ("float_type", "float_parsing"):
         return f"expected a number{shown}"
+    if kind == "finite_number":
+        return f"expected a finite number{shown}"
     if kind in ("string_type",):
         return f"expected text in quotes{shown}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):

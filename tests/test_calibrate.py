@@ -29,6 +29,7 @@ expression = "{expression}"
 evidence = "e"
 source = "s"
 reason = "r"
+kind = "structural"
 {rule}
 """
 

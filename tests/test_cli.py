@@ -81,7 +81,21 @@ def test_run_writes_every_file_and_prints_a_summary(tmp_path, capsys):
 def test_rerun_into_the_same_directory_replaces_files(tmp_path):
     out = tmp_path / "run"
     assert main(["run", str(SCENARIOS / "site_a.toml"), "--days", "30", "--out", str(out)]) == 0
-    assert main(["run", str(SCENARIOS / "site_a.toml"), "--days", "40", "--out", str(out)]) == 0
+    assert main(["run", str(SCENARIOS / "site_a.toml"), "--days", "40", "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(SCENARIOS / "site_a.toml"),
+                "--days",
+                "40",
+                "--out",
+                str(out),
+                "--overwrite",
+            ]
+        )
+        == 0
+    )
     assert len(pd.read_parquet(out / "daily.parquet")) == 40
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run.partial")]
 
@@ -141,3 +155,46 @@ def test_python_dash_m_and_listings():
         [sys.executable, "-m", "sim", "policies"], capture_output=True, text=True, timeout=60
     ).stdout
     assert "stage_directions" in listing and "redirect_offline" in listing
+
+
+# ----------------------------------------------------------------------------- polish
+
+
+def test_version_prints_the_package_version(capsys):
+    from importlib.metadata import version
+
+    try:
+        main(["--version"])
+    except SystemExit as stop:
+        assert stop.code == 0
+    assert capsys.readouterr().out.strip() == f"curtain {version('curtain')}"
+
+
+def test_every_subcommand_help_shows_an_example():
+    from sim.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # the registered subcommands
+    assert {"run", "story", "experiment", "discover", "validate", "dashboard"} <= set(commands)
+    for name, command in commands.items():
+        text = command.format_help()
+        assert "example:" in text and f"curtain {name}" in text.split("example:")[1], name
+
+
+def test_misspelt_subcommand_key_and_policy_get_a_suggestion(tmp_path, capsys):
+    assert main(["experimnt", "x.toml"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "did you mean 'experiment'?" in err
+    site_c = str(SCENARIOS / "site_c.toml")
+    assert main(["run", site_c, "--days", "2", "--set", "cast.sise=3"]) == 2
+    assert "cast.sise: unknown field; did you mean 'size'?" in capsys.readouterr().err
+    policy = "scripting.policy=stage_direction"
+    assert main(["run", site_c, "--days", "2", "--set", policy]) == 2
+    assert "did you mean 'stage_directions'?" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'name = "x"\nextends = "{site_c}"\n[backstage]\np_tke_up = 0.5\n')
+    assert main(["run", str(bad), "--days", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "backstage.p_tke_up: unknown key; did you mean 'p_take_up'?" in err
+    assert main(["run", site_c, "--set", "cast.xyzzy=1"]) == 2
+    assert "did you mean" not in capsys.readouterr().err  # nothing close: no guess

@@ -350,7 +350,7 @@ def test_compare_shortcut_writes_a_report_with_figures(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert f"report: {out / 'report.md'}" in printed
     report = (out / "report.md").read_text()
-    assert "| response rate (any reply) |" in report and "Hedges' g" in report
+    assert "| response rate (any reply, %) |" in report and "Hedges' g" in report
     for png in ("response_rate", "response_mix", "changes", "reputation", "distributions"):
         assert f"figures/{png}.png" in report
         assert (out / "figures" / f"{png}.png").stat().st_size > 10_000
@@ -358,7 +358,7 @@ def test_compare_shortcut_writes_a_report_with_figures(tmp_path, capsys):
 
 BAD = [
     ("unknown key", 'colour = "red"\n', "colour: unknown key"),
-    ("missing", None, "days: required field is missing"),
+    ("missing", None, "replications: required field is missing"),
     ("zero reps", "", "replications: expected a number at least 1, got 0"),
     ("bad kind", "", "design.kind: expected one of"),
     ("bad outcome", "", "outcomes: unknown outcome 'happiness'"),
@@ -376,7 +376,7 @@ def _bad_text(case: str) -> str:
     if case == "unknown key":
         return 'colour = "red"\n' + text
     if case == "missing":
-        return text.replace("days = 30\n", "")
+        return text.replace("replications = 3\n", "")
     if case == "zero reps":
         return text.replace("replications = 3", "replications = 0")
     if case == "bad kind":

@@ -325,7 +325,11 @@ def test_curtain_run_on_a_system_file_writes_the_national_folder(tmp_path, capsy
     assert main(["story", str(last), "--run", str(out)]) == 0
     assert f"Story {last}" in capsys.readouterr().out
     # Running again replaces the national folder; a folder of other files is refused.
-    assert main(["run", str(path), "--days", "30", "--out", str(out), "--workers", "1"]) == 0
+    assert main(["run", str(path), "--days", "30", "--out", str(out), "--workers", "1"]) == 2
+    assert (
+        main(["run", str(path), "--days", "30", "--out", str(out), "--workers", "1", "--overwrite"])
+        == 0
+    )
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     assert main(["run", str(path), "--days", "30", "--out", str(tmp_path / "other")]) == 2

@@ -5,7 +5,9 @@
 - Pairwise differences between scenarios use Welch's t-test (unequal variances; Welch 1947)
   with the Welch-Satterthwaite degrees of freedom for the interval, and Hedges' g as the
   effect size: the difference over the pooled standard deviation, times the small-sample
-  correction J = 1 - 3 / (4 (n1 + n2) - 9) (Hedges 1981).
+  correction J = 1 - 3 / (4 (n1 + n2) - 9) (Hedges 1981). It is left out (NaN) when either
+  group has no spread: a standardised difference over a near-zero SD is not a size.
+- p-values print as "< 0.001" below one in a thousand (:func:`format_p`).
 
 Only runs that succeeded enter; failed runs are listed in the manifest.
 """
@@ -91,10 +93,51 @@ def welch(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     else:  # no spread in either group: the difference is known exactly
         out["ci_low"] = out["ci_high"] = float(diff)
         out["p"] = 1.0 if diff == 0 else 0.0
-    if pooled > 0:
+    if v1 > 0 and v2 > 0:  # an effect size needs spread in both groups
         j = 1 - 3 / (4 * (n1 + n2) - 9)
         out["hedges_g"] = float(j * diff / pooled)
     return out
+
+
+def format_p(p: float) -> str:
+    """A p-value for a reader: "< 0.001" when below it, else two significant figures."""
+    if p is None or not np.isfinite(p):
+        return "n/a"
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.2g}" if p < 0.1 else f"{p:.2f}"
+
+
+def duplicate_outcomes(runs: pd.DataFrame, outcomes: list[str]) -> dict[str, str]:
+    """Outcomes equal to an earlier one in every successful run: {duplicate: original}.
+
+    Such a row says nothing new (in a run where every reply is generic, the share answered
+    generically is the response rate), so reports leave it out and say so.
+    """
+    ok = succeeded(runs)
+    found: dict[str, str] = {}
+    kept: list[str] = []
+    for outcome in outcomes:
+        values = ok[outcome].to_numpy(dtype=float, na_value=np.nan)
+        twin = next(
+            (
+                k
+                for k in kept
+                if np.allclose(
+                    values,
+                    ok[k].to_numpy(float, na_value=np.nan),
+                    equal_nan=True,
+                    rtol=0,
+                    atol=1e-12,
+                )
+            ),
+            None,
+        )
+        if twin is None or len(ok) == 0:
+            kept.append(outcome)
+        else:
+            found[outcome] = twin
+    return found
 
 
 def pairwise(runs: pd.DataFrame, outcomes: list[str], by: str = "scenario") -> pd.DataFrame:

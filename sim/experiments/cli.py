@@ -1,15 +1,16 @@
-"""Commands: ``curtain experiment``, ``curtain compare`` and ``curtain sensitivity``."""
+"""Commands: ``curtain experiment``, ``compare``, ``sensitivity`` and ``discover``."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import sys
 import tempfile
 from pathlib import Path
 
-from sim.cli import positive_count, positive_days, seed
+from sim.cli import limit_flag, positive_count, positive_days, seed
 from sim.errors import CurtainError
-from sim.experiments.spec import OWN_DAYS
 
 
 def _execution_flags(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +33,13 @@ def _execution_flags(parser: argparse.ArgumentParser) -> None:
         help="continue an interrupted experiment in DIR: runs already written are kept",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, only the result")
+    limit_flag(parser)
+    parser.add_argument(
+        "--figure-format",
+        metavar="FORMATS",
+        default="png,svg",
+        help="figure files to write, comma-separated from png, svg, pdf (default: png,svg)",
+    )
 
 
 def register(sub) -> None:
@@ -59,13 +67,86 @@ def register(sub) -> None:
     _execution_flags(sens)
     sens.set_defaults(handler=cmd_sensitivity)
 
+    d = sub.add_parser(
+        "discover",
+        help="scenario discovery (PRIM): which lever ranges lead to an outcome you want",
+        description="Run PRIM (EMA Workbench) over a finished sweep's runs: find the box of "
+        "design inputs where the condition --where holds in most runs. Writes discovery/ in "
+        "RESULTS_DIR and a section in its report.md.",
+    )
+    d.add_argument("results", metavar="RESULTS_DIR", help="a `curtain experiment` output folder")
+    d.add_argument(
+        "--where",
+        required=True,
+        metavar="EXPRESSION",
+        help="the condition on each run over its outcomes and design fields, e.g. "
+        '"changes_made / stories > 0.02 and response_rate > 0.8"',
+    )
+    d.add_argument("--out", metavar="DIR", help="output folder (default: RESULTS_DIR/discovery)")
+    d.add_argument(
+        "--density",
+        type=_share,
+        default=0.8,
+        help="report the widest box with at least this density (default 0.8)",
+    )
+    d.add_argument("--boxes", type=positive_count, default=1, help="boxes to find (default 1)")
+    d.add_argument(
+        "--figure-format",
+        metavar="FORMATS",
+        default="png,svg",
+        help="figure files, comma-separated from png, svg, pdf (default: png,svg)",
+    )
+    d.set_defaults(handler=cmd_discover)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {value:g}")
+    return value
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from sim.experiments.discover import discover
+    from sim.experiments.figures import parse_formats
+
+    formats = parse_formats(args.figure_format)
+    path = discover(
+        Path(args.results),
+        args.where,
+        Path(args.out) if args.out else None,
+        density=args.density,
+        boxes=args.boxes,
+        formats=formats,
+    )
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith(("- Box", "- PRIM")):
+            print(line[2:])
+    print(f"discovery: {path}")
+    return 0
+
 
 def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> int:
+    from sim import limits
+
+    with limits.raised(limits.parse(args.limit)):  # --limit holds for the whole command
+        return _experiment(args, require)
+
+
+def _experiment(args: argparse.Namespace, require: tuple[str, ...]) -> int:
     from sim.experiments.engine import run_experiment
+    from sim.experiments.figures import parse_formats
     from sim.experiments.report import write_report
     from sim.experiments.spec import load_experiment
+    from sim.experiments.store import record_written, snapshot
 
+    formats = parse_formats(args.figure_format)
     experiment = load_experiment(args.file)
+    for warning in experiment.warnings:
+        print(f"curtain: warning: {warning}", file=sys.stderr)
     if require and experiment.spec.design.kind not in require:
         raise CurtainError(
             f"{args.file}: design.kind: expected one of {', '.join(require)} for "
@@ -73,12 +154,13 @@ def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> i
         )
     out = Path(args.out) if args.out else Path("results") / experiment.spec.name
     if not args.quiet:
-        n = len(experiment.labels) * experiment.spec.replications
         print(
-            f"{experiment.spec.name}: {experiment.spec.design.kind} design, "
-            f"{experiment.spec.replications} replications x "
-            f"{experiment.spec.days or OWN_DAYS} days "
-            f"({n} runs per design point), "
+            f"{experiment.spec.name}: {_run_count(experiment)}, "
+            + (
+                f"{experiment.spec.days} days each, "
+                if experiment.spec.days
+                else "each over its own length (a site: its whole history), "
+            )
             + (
                 f"Dask {args.scheduler}"
                 if args.scheduler
@@ -94,7 +176,11 @@ def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> i
         resume=args.resume,
         progress=not args.quiet,
     )
-    report = write_report(result)
+    before = snapshot(out)
+    try:
+        report = write_report(result, formats)
+    finally:  # the report's files are the experiment's: a fresh start may remove them
+        record_written(out, before)
     counts = result.counts
     failed = f", {counts['failed']} failed" if counts["failed"] else ""
     print(
@@ -106,6 +192,21 @@ def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> i
     )
     print(f"report: {report}")
     return 0
+
+
+def _run_count(experiment) -> str:
+    """ "300 runs (3 scenarios x 100 replications)", with design points when there are many."""
+    from sim.experiments.design import points
+
+    spec = experiment.spec
+    scenarios = len(experiment.labels)
+    n_points = len(points(experiment))
+    parts = [f"{scenarios} scenario{'s' if scenarios != 1 else ''}"]
+    if n_points > 1:
+        parts.append(f"{n_points} {spec.design.kind} design points")
+    parts.append(f"{spec.replications} replication{'s' if spec.replications != 1 else ''}")
+    total = scenarios * n_points * spec.replications
+    return f"{total:,} runs ({' x '.join(parts)})"
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -124,7 +225,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(set(labels)) < len(labels):  # two scenarios of one name: tell them by their files
         labels = [str(Path(s)) for s in args.scenarios]
     lines = [
-        f"name = {json.dumps('compare_' + '_'.join(names))}",
+        f"name = {json.dumps(re.sub(r'[^A-Za-z0-9_-]', '_', 'compare_' + '_'.join(names))[:100])}",
         f"days = {args.days}",
         f"replications = {args.reps}",
         f"base_seed = {args.seed}",

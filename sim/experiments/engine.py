@@ -18,7 +18,7 @@ import pandas as pd
 from sim.experiments.design import points, tasks
 from sim.experiments.executors import make_executor
 from sim.experiments.spec import LoadedExperiment, load_experiment
-from sim.experiments.store import DAILY, RUNS, ResultStore
+from sim.experiments.store import DAILY, RUNS, ResultStore, StoreError
 
 
 @dataclass
@@ -69,11 +69,25 @@ def run_experiment(
                     store.record(outcome)
                     if bar is not None:
                         bar.update(1)
+            except OSError as exc:  # disk full, read-only: say what is kept and what to do
+                _keep_counts(store)
+                raise StoreError(
+                    f"--out {out}: cannot write {exc.filename or out}: {exc.strerror or exc}; "
+                    "the runs written so far are kept: make room, then run again with --resume"
+                ) from None
             finally:
                 if bar is not None:
                     bar.close()
     store.consolidate()
     return ExperimentResult(exp, Path(out), store.counts(), len(todo), time.perf_counter() - start)
+
+
+def _keep_counts(store: ResultStore) -> None:
+    """Best effort: the manifest's counts as they are (it may not fit on a full disk)."""
+    try:
+        store.write_manifest(force=True)
+    except OSError:
+        pass
 
 
 def _bar(total: int, done: int, name: str, enabled: bool):

@@ -37,6 +37,7 @@ class SerialExecutor:
     workers = 1
 
     def __enter__(self) -> SerialExecutor:
+        _ready_to_run()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -57,6 +58,7 @@ class PoolExecutor:
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> PoolExecutor:
+        _ready_to_run()  # before the workers fork, so they inherit it
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=self.context,
@@ -81,6 +83,18 @@ class PoolExecutor:
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             yield from (f.result() for f in done)
+
+
+def _ready_to_run() -> None:
+    """Import what a run needs and freeze the heap (``sim.runner.freeze_imports``).
+
+    A forked worker then starts with the model imported (about a second each otherwise) and
+    never scans the inherited objects in its own collections.
+    """
+    import sim.metrics
+    import sim.runner
+
+    sim.runner.freeze_imports()
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -46,7 +46,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.errors import ScenarioError
+from sim.errors import CurtainError, ScenarioError
 from sim.experiments.outcomes import DEFAULT_OUTCOMES, OUTCOMES
 from sim.scenario import Scenario, load_scenario, read_toml
 
@@ -57,6 +57,20 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: Strict, finite numbers (no true/false or "3" in quotes; inf and nan refused), as in
+#: scenario files; counts are capped by sim.limits when the file is loaded.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Flag = Annotated[bool, Field(strict=True)]
+
+
+def _count(minimum: int) -> Any:
+    return Annotated[int, Field(ge=minimum, strict=True)]
+
+
+#: An experiment's name names its default output folder: a plain name, never a path.
+NAME_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
+
+
 class ScenarioEntry(_Spec):
     file: str = Field(description="Scenario TOML file, relative to the experiment file.")
     label: str | None = Field(None, description="Name in tables and plots (default: its name).")
@@ -64,13 +78,11 @@ class ScenarioEntry(_Spec):
 
 
 class Range(_Spec):
-    low: float = Field(description="Lowest value.")
-    high: float = Field(description="Highest value.")
+    low: Number = Field(description="Lowest value.")
+    high: Number = Field(description="Highest value.")
     scale: Literal["linear", "log"] = Field("linear", description="Spacing of values.")
-    integer: bool = Field(False, description="Round values to whole numbers.")
-    num: Annotated[int, Field(ge=2)] | None = Field(
-        None, description="Number of values (factorial designs only)."
-    )
+    integer: Flag = Field(False, description="Round values to whole numbers.")
+    num: _count(2) | None = Field(None, description="Number of values (factorial designs only).")
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
@@ -109,11 +121,11 @@ class Design(_Spec):
     parameters: dict[str, Range] = Field(
         default_factory=dict, description="lhs, sobol, morris: dotted field -> range."
     )
-    samples: Annotated[int, Field(ge=1)] | None = Field(
+    samples: _count(1) | None = Field(
         None, description="LHS points; Sobol base sample N; Morris trajectories."
     )
-    levels: Annotated[int, Field(ge=2)] = Field(4, description="Morris grid levels.")
-    second_order: bool = Field(False, description="Sobol: also estimate second-order indices.")
+    levels: _count(2) = Field(4, description="Morris grid levels.")
+    second_order: Flag = Field(False, description="Sobol: also estimate second-order indices.")
 
     @model_validator(mode="after")
     def _fits_kind(self) -> Design:
@@ -135,7 +147,38 @@ class Design(_Spec):
                 raise ValueError(f"factor {path!r}: expected at least one value")
             if isinstance(factor, Range) and factor.num is None:
                 raise ValueError(f"factor {path!r}: expected num = N values in its range")
+        self._within_limits()
         return self
+
+    def point_count(self) -> int:
+        """Design points, computed from the counts alone (before anything is sampled)."""
+        d = len(self.parameters)
+        n = self.samples or 0
+        if self.kind == "factorial":
+            return math.prod(
+                (f.num or 2) if isinstance(f, Range) else len(f) for f in self.factors.values()
+            )
+        if self.kind == "lhs":
+            return n
+        if self.kind == "sobol":
+            return n * (2 * d + 2 if self.second_order else d + 2)
+        if self.kind == "morris":
+            return n * (d + 1)
+        return 1
+
+    def _within_limits(self) -> None:
+        from sim import limits
+
+        if self.samples is not None and self.samples > limits.get("samples"):
+            raise ValueError(limits.refusal("samples", self.samples, "design.samples"))
+        if self.levels > limits.get("points"):
+            raise ValueError(limits.refusal("points", self.levels, "design.levels"))
+        for path, factor in self.factors.items():
+            if isinstance(factor, Range) and (factor.num or 0) > limits.get("points"):
+                raise ValueError(limits.refusal("points", factor.num, f"factor {path!r}: num"))
+        count = self.point_count()
+        if count > limits.get("points"):
+            raise ValueError(limits.refusal("points", count, f"a {self.kind} design"))
 
     def axes(self) -> dict[str, list[Any]]:
         """factorial: each factor's values."""
@@ -146,18 +189,24 @@ class Design(_Spec):
 
 
 #: How reports name the run length when each scenario runs its own (``days`` unset).
-OWN_DAYS = "each scenario's own"
+OWN_DAYS = "its own"
 
 
 class Experiment(_Spec):
-    name: str = Field(description="Short name, used for the default output directory.")
+    name: str = Field(
+        pattern=NAME_PATTERN,
+        description="Short plain name (letters, digits, - and _), used for the default output "
+        "directory results/NAME.",
+    )
     description: str = Field("", description="The question the experiment answers.")
-    days: Annotated[int, Field(ge=1)] | None = Field(
+    days: _count(1) | None = Field(
         None,
         description="Days per run (default: each scenario's own, e.g. a site's whole history).",
     )
-    replications: Annotated[int, Field(ge=1)] = Field(description="Runs per scenario and point.")
-    base_seed: Annotated[int, Field(ge=0)] = Field(description="Root of the replication seeds.")
+    replications: _count(1) = Field(description="Runs per scenario and point.")
+    base_seed: Annotated[int, Field(ge=0, lt=2**128, strict=True)] = Field(
+        description="Root of the replication seeds."
+    )
     outcomes: list[str] = Field(
         default_factory=lambda: list(DEFAULT_OUTCOMES), description="Outcomes to report."
     )
@@ -179,10 +228,17 @@ class Experiment(_Spec):
 class LoadedExperiment:
     """A validated experiment file with its scenarios resolved."""
 
-    def __init__(self, path: Path, spec: Experiment, scenarios: dict[str, Scenario]):
+    def __init__(
+        self,
+        path: Path,
+        spec: Experiment,
+        scenarios: dict[str, Scenario],
+        warnings: list[str] | None = None,
+    ):
         self.path = path
         self.spec = spec
         self.scenarios = scenarios  # label -> resolved scenario (overrides applied)
+        self.warnings = warnings or []  # one line each (interventions the runs never reach)
 
     @property
     def labels(self) -> list[str]:
@@ -222,8 +278,32 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
                 source, f"scenarios[{i}].label", f"expected a label not used before, got {label!r}"
             )
         scenarios[label] = scenario
+    warnings = _check_size(source, spec, scenarios)
     _check_design(source, spec, scenarios)
-    return LoadedExperiment(path, spec, scenarios)
+    return LoadedExperiment(path, spec, scenarios, warnings)
+
+
+def _check_size(source: str, spec: Experiment, scenarios: dict[str, Scenario]) -> list[str]:
+    """Refuse a sweep too large for the limits before anything runs; warn (one line each)
+    about interventions after the last day."""
+    from sim import limits
+    from sim.runner import outside_the_run
+
+    def refuse(field: str, name: str, got: float, where: str = "") -> None:
+        if got > limits.get(name):
+            raise ScenarioError(source, field, limits.refusal(name, got, where))
+
+    # Without days of its own, each scenario runs its own length: bound by the longest.
+    days = spec.days or max(scenario.days for scenario in scenarios.values())
+    refuse("days", "days", days)
+    refuse("replications", "replications", spec.replications)
+    runs = spec.design.point_count() * len(scenarios) * spec.replications
+    refuse("design", "runs", runs, "points x scenarios x replications")
+    refuse("days", "run_days", runs * days, f"{runs:,} runs x {days} days")
+    warnings = []
+    for label, scenario in scenarios.items():
+        warnings += outside_the_run(scenario, spec.days, f"{source}: {label}")
+    return warnings
 
 
 def _load_entry(path: Path, i: int, entry: ScenarioEntry) -> Scenario:
@@ -239,6 +319,13 @@ def _load_entry(path: Path, i: int, entry: ScenarioEntry) -> Scenario:
 
 def _check_design(source: str, spec: Experiment, scenarios: dict[str, Scenario]) -> None:
     """Every design field must exist and accept its extreme values in every scenario."""
+    from sim.runner import preflight
+
+    for label, scenario in scenarios.items():
+        try:
+            preflight(scenario, spec.days)
+        except CurtainError as err:
+            raise ScenarioError(source, f"scenarios ({label})", str(err)) from None
     design = spec.design
     table = "factors" if design.kind == "factorial" else "parameters"
     fields: dict[str, list[Any]] = {}
@@ -250,18 +337,24 @@ def _check_design(source: str, spec: Experiment, scenarios: dict[str, Scenario])
         for value in values:
             for scenario in scenarios.values():
                 try:
-                    scenario.with_overrides({path: value}, source=source)
-                except ScenarioError as err:
+                    changed = scenario.with_overrides({path: value}, source=source)
+                    preflight(changed, spec.days)
+                except CurtainError as err:
+                    expected = getattr(err, "expected", str(err))
                     raise ScenarioError(
-                        source, f"design.{table}.{path}", f"{err.expected} (value {value!r})"
+                        source, f"design.{table}.{path}", f"{expected} (value {value!r})"
                     ) from None
 
 
 def _error(exc: ValidationError, source: str) -> ScenarioError:
-    err = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    err = errors[0]
+    if "list[any]" in err["loc"] and isinstance(err.get("input"), dict):
+        # a factor given as a table is a range: its own error says more than "expected a list"
+        err = next((e for e in errors if any("Range" in str(p) for p in e["loc"])), err)
     loc = [f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]]
     # pydantic names union members tried (e.g. "list[any]", "Range"): drop those
-    loc = [p for p in loc if p not in ("list[any]", "Range")]
+    loc = [p for p in loc if p != "list[any]" and "Range" not in p]
     field = ".".join(loc).replace(".[", "[") or None
     kind = err["type"]
     got = err.get("input")
@@ -274,6 +367,12 @@ def _error(exc: ValidationError, source: str) -> ScenarioError:
         expected = f"expected a whole number{shown}"
     elif kind in ("float_type", "float_parsing"):
         expected = f"expected a number{shown}"
+    elif kind == "finite_number":
+        expected = f"expected a finite number{shown}"
+    elif kind == "string_pattern_mismatch":
+        expected = f"expected a plain name (letters, digits, - and _; not a path){shown}"
+    elif kind == "less_than":
+        expected = f"expected a number below {err['ctx']['lt']}{shown}"
     elif kind == "string_type":
         expected = f"expected text in quotes{shown}"
     elif kind == "bool_type" or kind == "bool_parsing":

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -43,16 +43,29 @@ MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
 DAILY = "daily.parquet"
 PARTS = "parts"
-#: Files and folders the engine owns in an output directory (a fresh start removes these).
-OWNED = (MANIFEST, RUNS, DAILY, PARTS, "report.md", "figures", "tables", ".dask-scratch")
+#: The engine's own file names: found in a folder without an experiment's manifest, they
+#: are someone else's, and the experiment refuses the folder rather than replace them.
+OWN_NAMES = (MANIFEST, RUNS, DAILY, PARTS)
+#: What a manifest written before the ``written`` list existed stands for.
+LEGACY_WRITTEN = (MANIFEST, RUNS, DAILY, PARTS, "report.md")
+PART_NAME = re.compile(r"(run|daily)-(\d{7})\.arrow")
 MANIFEST_EVERY_S = 2.0
 BATCH_ROWS = 200_000
 
 
+class StoreError(CurtainError):
+    """The output folder cannot be written (disk full, read-only): exit status 1."""
+
+    exit_code = 1
+
+
 def _atomic_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def encode_part(table: pa.Table) -> bytes:
@@ -115,12 +128,20 @@ class ResultStore:
         self.schema = run_schema(experiment, points)
         self.status: dict[int, tuple[str, str | None]] = {}
         self.info: dict[str, Any] = {}
+        self.written: list[str] = [MANIFEST, PARTS]  # what a fresh start may remove again
+        self.complete = False
         self._last_manifest = 0.0
 
     # ------------------------------------------------------------------ opening
     def open(self, resume: bool, info: dict[str, Any]) -> list[Task]:
         """Prepare the directory; return the tasks still to run."""
         self.info = info
+        resolved = self.out.resolve()
+        if resolved in (Path(resolved.anchor), Path.home().resolve()):
+            raise CurtainError(
+                f"--out {self.out}: expected a folder of its own, got {resolved} (the root or "
+                "home folder)"
+            )
         if self.out.exists() and not self.out.is_dir():
             raise CurtainError(f"--out: expected a directory, got the file {self.out}")
         try:
@@ -128,6 +149,8 @@ class ResultStore:
         except OSError as exc:
             raise CurtainError(f"--out: cannot write to {self.out}: {exc.strerror}") from None
         manifest = self._read_manifest()
+        if manifest is not None:
+            self.written = _written(manifest)
         if resume and manifest is not None:
             if manifest.get("experiment_sha256") != self.experiment.digest:
                 raise CurtainError(
@@ -138,11 +161,14 @@ class ResultStore:
             if manifest.get("complete") and (self.out / RUNS).exists():
                 for entry in manifest.get("status", []):
                     self.status[entry["run"]] = (entry["status"], entry.get("error"))
+                self.complete = True
                 # a kill while the parts were being removed may leave some behind
-                shutil.rmtree(self.parts, ignore_errors=True)
+                self._remove_parts()
                 return []
         elif not resume:
-            self._clear()
+            self._clear(manifest)
+        if manifest is None:
+            self._refuse_foreign()
         self.parts.mkdir(exist_ok=True)
         for folder in (self.out, self.parts):  # temporary files of a killed writer
             for stale in folder.glob(".*.tmp-*"):
@@ -152,24 +178,70 @@ class ResultStore:
         return [t for t in self.tasks if t.index not in self.status]
 
     def _read_manifest(self) -> dict[str, Any] | None:
-        try:
-            return json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        """The folder's experiment manifest; None if there is none (a manifest.json that is
+        not an experiment's is refused: it is someone else's file)."""
+        path = self.out / MANIFEST
+        if not path.exists():
             return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        if not isinstance(data, dict) or "experiment_sha256" not in data:
+            raise CurtainError(
+                f"--out {self.out}: holds a {MANIFEST} that is not an experiment's; "
+                "choose another folder (an experiment never replaces files it did not write)"
+            )
+        return data
 
-    def _clear(self) -> None:
-        for name in OWNED:
-            target = self.out / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
+    def _refuse_foreign(self) -> None:
+        """Without a manifest, the engine's own names in the folder are someone else's."""
+        found = [n for n in OWN_NAMES if (self.out / n).exists()]
+        if found:
+            raise CurtainError(
+                f"--out {self.out}: holds {', '.join(found)} not written by an experiment "
+                "(no experiment manifest); choose another folder"
+            )
+
+    def _clear(self, manifest: dict[str, Any] | None) -> None:
+        """A fresh start: remove what the previous experiment here wrote (its manifest lists
+        it), nothing else. Folders are removed only when that leaves them empty."""
+        if manifest is None:
+            return
+        folders = []
+        for rel in sorted(self.written, key=lambda r: -r.count("/")):
+            target = self.out / rel
+            if not _inside(target, self.out):
+                continue
+            if target.is_dir() and not target.is_symlink():
+                folders.append(target)
+            else:
+                target.unlink(missing_ok=True)
+        for folder in folders:
+            if folder == self.parts:
+                self._remove_parts()
+            else:
+                _rmdir_if_empty(folder)
+        (self.out / MANIFEST).unlink(missing_ok=True)
+        self.written = [MANIFEST, PARTS]
+
+    def _remove_parts(self) -> None:
+        """Remove the part files (and their temporaries); parts/ itself only if empty."""
+        if not self.parts.is_dir():
+            return
+        for path in self.parts.iterdir():
+            if PART_NAME.fullmatch(path.name) or ".tmp-" in path.name:
+                path.unlink(missing_ok=True)
+        _rmdir_if_empty(self.parts)
 
     def _scan_parts(self) -> dict[int, tuple[str, str | None]]:
         found: dict[int, tuple[str, str | None]] = {}
         n = len(self.tasks)
         for part in self.parts.glob("run-*.arrow"):
-            index = int(part.stem.split("-")[1])
+            match = PART_NAME.fullmatch(part.name)
+            if match is None:  # not a part this engine writes: left alone, never read
+                continue
+            index = int(match.group(2))
             if index >= n:
                 continue
             try:
@@ -213,7 +285,10 @@ class ResultStore:
             "pending": len(self.tasks) - succeeded - failed,
         }
 
-    def write_manifest(self, force: bool = False, complete: bool = False) -> None:
+    def write_manifest(self, force: bool = False, complete: bool | None = None) -> None:
+        if complete is not None:
+            self.complete = complete
+        complete = self.complete
         now = time.monotonic()
         if not force and now - self._last_manifest < MANIFEST_EVERY_S:
             return
@@ -236,6 +311,7 @@ class ResultStore:
             "complete": complete,
             "runs": self.counts(),
             "files": [RUNS, DAILY] if complete else [],
+            "written": self.written,
             "status": [
                 {
                     "run": t.index,
@@ -253,17 +329,37 @@ class ResultStore:
 
     # ------------------------------------------------------------------ finishing
     def consolidate(self) -> None:
-        """Stream the parts, in task order, into runs.parquet and daily.parquet."""
-        if not self.parts.exists():  # already consolidated
-            return
-        self._stream(RUNS, "run", self.schema)
-        self._stream(DAILY, "daily", None)
-        self.write_manifest(force=True, complete=True)
-        shutil.rmtree(self.parts, ignore_errors=True)
+        """Stream the parts, in task order, into runs.parquet and daily.parquet.
 
-    def _stream(self, name: str, prefix: str, schema: pa.Schema | None) -> None:
-        target = self.out / name
-        tmp = target.with_name(f".{name}.tmp-{os.getpid()}")
+        Both files are written in full to temporary names before either is put in place, and
+        the manifest says complete only after both are: a disk that fills meanwhile leaves
+        the parts, the previous files and an incomplete manifest with true counts, and
+        ``--resume`` finishes the job once there is room."""
+        if self.complete or not self.parts.exists():  # already consolidated
+            return
+        self.write_manifest(force=True)  # counts as they are now, whatever happens next
+        temporaries = [self._tmp(RUNS), self._tmp(DAILY)]
+        try:
+            self._stream(temporaries[0], "run", self.schema)
+            self._stream(temporaries[1], "daily", None)
+            self.written = list(dict.fromkeys([*self.written, RUNS, DAILY]))
+            os.replace(temporaries[1], self.out / DAILY)
+            os.replace(temporaries[0], self.out / RUNS)
+            self.write_manifest(force=True, complete=True)
+        except OSError as exc:
+            raise StoreError(
+                f"--out {self.out}: cannot write the results: {exc.strerror or exc}; every "
+                "finished run is kept in parts/: make room, then run again with --resume"
+            ) from None
+        finally:
+            for tmp in temporaries:
+                tmp.unlink(missing_ok=True)
+        self._remove_parts()
+
+    def _tmp(self, name: str) -> Path:
+        return self.out / f".{name}.tmp-{os.getpid()}"
+
+    def _stream(self, tmp: Path, prefix: str, schema: pa.Schema | None) -> None:
         writer: pq.ParquetWriter | None = None
         batch: list[pa.Table] = []
         rows = 0
@@ -296,6 +392,65 @@ class ResultStore:
                 pq.write_table(empty.empty_table(), tmp)
             else:
                 writer.close()
-            os.replace(tmp, target)
+                writer = None
         finally:
-            tmp.unlink(missing_ok=True)
+            if writer is not None:
+                writer.close()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` lies inside ``folder`` (a manifest cannot point elsewhere)."""
+    try:
+        return (
+            path.resolve().is_relative_to(folder.resolve()) and path.resolve() != folder.resolve()
+        )
+    except OSError:
+        return False
+
+
+def _rmdir_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # not empty (someone else's files), or already gone
+
+
+def _written(manifest: dict[str, Any]) -> list[str]:
+    written = manifest.get("written")
+    if not isinstance(written, list) or not all(isinstance(w, str) for w in written):
+        return list(LEGACY_WRITTEN)
+    return list(written)
+
+
+def snapshot(out: Path) -> dict[str, tuple[int, int, int]]:
+    """Every file and folder under ``out`` (but parts/) with its inode, size and mtime."""
+    found: dict[str, tuple[int, int, int]] = {}
+    if not out.is_dir():
+        return found
+    for root, dirs, files in os.walk(out):
+        dirs[:] = [d for d in dirs if not (root == str(out) and d == PARTS)]
+        for name in (*dirs, *files):
+            path = Path(root) / name
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            found[path.relative_to(out).as_posix()] = (info.st_ino, info.st_size, info.st_mtime_ns)
+    return found
+
+
+def record_written(out: Path, before: dict[str, tuple[int, int, int]]) -> list[str]:
+    """Add what appeared or changed under ``out`` since ``before`` (the report's files and
+    folders) to the manifest's ``written`` list, so a fresh start removes exactly those."""
+    path = out / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    now = snapshot(out)
+    new = [rel for rel, stamp in now.items() if before.get(rel) != stamp and rel != MANIFEST]
+    created_folders = [rel for rel in new if rel not in before and (out / rel).is_dir()]
+    changed = [rel for rel in new if not (out / rel).is_dir()]
+    manifest["written"] = list(dict.fromkeys([*_written(manifest), *changed, *created_folders]))
+    _atomic_bytes(path, (json.dumps(manifest, indent=1) + "\n").encode())
+    return manifest["written"]

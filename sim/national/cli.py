@@ -30,23 +30,30 @@ def maybe_run_system(args: argparse.Namespace) -> int | None:
 
     if not is_system_file(args.scenario):
         return None
+    from sim import limits
     from sim.cli import overrides
     from sim.national.runner import check_out_national, run_system, write_national
     from sim.national.system import load_system
+    from sim.runner import preflight
 
-    system = load_system(
-        args.scenario, seed=args.seed, days=args.days, overrides=overrides(args.set)
-    )
-    workers = getattr(args, "workers", None) or min(2, os.cpu_count() or 1)
+    # the default folder is the tool's own: a previous run there is replaced
+    overwrite = getattr(args, "overwrite", False) or args.out is None
     out = Path(args.out or Path("results") / f"{Path(args.scenario).stem}-seed{args.seed}")
-    check_out_national(out)
+    with limits.raised(limits.parse(getattr(args, "limit", None))):
+        system = load_system(
+            args.scenario, seed=args.seed, days=args.days, overrides=overrides(args.set)
+        )
+        for org in system.organisations:  # every organisation within the input limits
+            preflight(org.scenario, system.days, source=f"{args.scenario} ({org.id})")
+    check_out_national(out, overwrite)  # before the work, not after
+    workers = getattr(args, "workers", None) or min(2, os.cpu_count() or 1)
     result = run_system(
         system,
         workers=workers,
         scheduler=getattr(args, "scheduler", None),
         scratch=out.parent / f".{out.name}.dask-scratch",
     )
-    path = write_national(result, out, source=str(args.scenario))
+    path = write_national(result, out, source=str(args.scenario), overwrite=overwrite)
     print(format_national(result.summary))
     print(f"\nwrote {len(result.organisations)} organisations' runs to {path}")
     return 0

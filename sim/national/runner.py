@@ -395,8 +395,9 @@ def national_summary(
 # ----------------------------------------------------------------------------- files
 
 
-def check_out_national(out_dir: str | Path) -> Path:
-    """Refuse an output folder before any work: a file, or a folder of other files."""
+def check_out_national(out_dir: str | Path, overwrite: bool = False) -> Path:
+    """Refuse an output folder before any work: a file, a folder of other files, or a
+    previous national run without ``overwrite``."""
     out = Path(os.path.abspath(out_dir))
     if out.exists() and not out.is_dir():
         raise CurtainError(f"--out: expected a directory, got the file {out}")
@@ -407,10 +408,20 @@ def check_out_national(out_dir: str | Path) -> Path:
                 f"--out {out}: holds files that are not a national run's "
                 f"({', '.join(foreign[:3])}); choose a new or empty folder"
             )
+        if os.listdir(out) and not overwrite:
+            raise CurtainError(
+                f"--out {out}: already holds a run; pass --overwrite to replace it, "
+                "or choose another folder"
+            )
     return out
 
 
-def write_national(result: NationalResult, out_dir: str | Path, source: str | None = None) -> Path:
+def write_national(
+    result: NationalResult,
+    out_dir: str | Path,
+    source: str | None = None,
+    overwrite: bool = False,
+) -> Path:
     """Write a national run folder, all or nothing.
 
     :func:`sim.runner.write` writes the run files (daily, stories, events, manifest,
@@ -420,7 +431,7 @@ def write_national(result: NationalResult, out_dir: str | Path, source: str | No
     """
     from sim.runner import write
 
-    out = check_out_national(out_dir)
+    out = check_out_national(out_dir, overwrite)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.national-", dir=out.parent))

@@ -4,13 +4,20 @@ A pattern file (``validation/patterns.toml``) names the site scenarios (``[sites
 relative to the file) and lists ``[[pattern]]`` tables; see that file's header for the keys.
 An expression is arithmetic (``+ - * /``, numbers, parentheses) over a run's figures: the
 keys of the run summary, the figures in :data:`sim.validation.measures.MEASURES`, and
-``daily('column', day)``. It is parsed once and checked against those names when the file
-is loaded, so a misspelt figure is a one-line error, not a failed pattern.
+``daily('column', day)``. It is parsed once and checked against those names (and the daily
+table's columns, :data:`sim.metrics.DAILY_COLUMNS`) when the file is loaded, so a misspelt
+figure is a one-line error, not a failed pattern; so is an expression too long or nested
+too deep to parse safely.
+
+Every pattern states its ``kind``, what a pass can tell (see :data:`KINDS`): a consistency
+check true by construction, a figure the scenario values were set to reach (naming them in
+``calibrated_by``), or a figure never used to set any value. Only the last tests the model.
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
 import math
 import operator
 from dataclasses import dataclass
@@ -18,11 +25,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import ScenarioError
-from sim.scenario import read_toml
+from sim.metrics import DAILY_COLUMNS
+from sim.scenario import read_toml, schema_fields
 from sim.validation.measures import MEASURES
 
 if TYPE_CHECKING:
     from sim.runner import RunResult
+
+#: What a pattern's pass can tell, by ``kind``.
+KINDS = {
+    "structural": "true by construction (a policy switch, a head count): a consistency check",
+    "calibrated": "a figure scenario values were set to reach (named in calibrated_by)",
+    "independent": "never used to set any value: a test of the model",
+}
+
+#: Limits on an expression's text and nesting, checked before it is parsed or walked.
+MAX_EXPRESSION_CHARS = 1000
+MAX_EXPRESSION_DEPTH = 50
 
 #: The default pattern file, beside the scenarios in the project checkout.
 DEFAULT_PATTERNS = Path(__file__).resolve().parents[2] / "validation" / "patterns.toml"
@@ -69,10 +88,20 @@ class Expression:
 
     def __init__(self, text: str):
         self.text = text
+        if len(text) > MAX_EXPRESSION_CHARS:
+            raise ValueError(
+                f"expected an expression of at most {MAX_EXPRESSION_CHARS} characters, "
+                f"got {len(text):,}"
+            )
         try:
             self._tree = ast.parse(text, mode="eval").body
         except SyntaxError:
             raise ValueError(f"expected an arithmetic expression, got {text!r}") from None
+        except (RecursionError, MemoryError):
+            raise ValueError(_too_deep(None)) from None
+        depth = _depth(self._tree)
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise ValueError(_too_deep(depth))
         self._check(self._tree)
 
     def _check(self, node: ast.AST) -> None:
@@ -97,9 +126,13 @@ class Expression:
             and isinstance(node.args[0].value, str)
             and isinstance(node.args[1], ast.Constant)
             and isinstance(node.args[1].value, int)
+            and not isinstance(node.args[1].value, bool)
             and node.args[1].value >= 0
         ):
-            pass
+            column = node.args[0].value
+            if column not in DAILY_COLUMNS:
+                known = ", ".join(c for c in DAILY_COLUMNS if c != "day")
+                raise ValueError(f"unknown daily column {column!r}; expected one of: {known}")
         else:
             raise ValueError(
                 f"expected numbers, figure names, + - * / and daily('column', day) in "
@@ -133,6 +166,23 @@ class Expression:
         return math.nan if value is None else float(value)
 
 
+def _depth(tree: ast.AST) -> int:
+    """How deeply ``tree`` nests, walked without recursion (a deep tree must not crash us)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_EXPRESSION_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _too_deep(depth: int | None) -> str:
+    got = f", got {depth}" if depth else ", got one too deep to parse"
+    return f"expected an expression nested at most {MAX_EXPRESSION_DEPTH} operations deep{got}"
+
+
 @dataclass(frozen=True)
 class Pattern:
     id: str
@@ -142,6 +192,8 @@ class Pattern:
     evidence: str
     source: str
     reason: str
+    kind: str
+    calibrated_by: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
     every_run: bool = False
@@ -182,8 +234,8 @@ class PatternSet:
         return [p for p in self.patterns if site in (p.site, p.than)]
 
 
-_REQUIRED = ("id", "site", "name", "expression", "evidence", "source", "reason")
-_OPTIONAL = ("low", "high", "every_run", "than", "gate", "kind", "calibrated_by")
+_REQUIRED = ("id", "site", "name", "expression", "evidence", "source", "reason", "kind")
+_OPTIONAL = ("low", "high", "every_run", "than", "gate", "calibrated_by")
 
 
 def load_patterns(path: str | Path = DEFAULT_PATTERNS) -> PatternSet:
@@ -219,7 +271,14 @@ def _pattern(entry: dict[str, Any], where: str, source: str, sites: dict[str, Pa
             raise ScenarioError(source, f"{where}.{key}", "unknown key")
     for key in _REQUIRED:
         if not isinstance(entry.get(key), str) or not entry[key]:
-            raise ScenarioError(source, f"{where}.{key}", "expected text in quotes")
+            if isinstance(entry.get("id"), str) and entry["id"]:
+                where = f"pattern {entry['id']!r}"
+            expected = "expected text in quotes"
+            if key == "kind":
+                expected = f"expected one of {', '.join(KINDS)} (what a pass can tell)"
+            if key not in entry:
+                expected = f"required key is missing; {expected}"
+            raise ScenarioError(source, f"{where}.{key}", expected)
     where = f"pattern {entry['id']!r}"
     for key in ("site", "than"):
         if key in entry and entry[key] not in sites:
@@ -240,6 +299,7 @@ def _pattern(entry: dict[str, Any], where: str, source: str, sites: dict[str, Pa
         raise ScenarioError(source, where, "expected low and/or high, or than")
     if has_band and entry.get("low", -math.inf) > entry.get("high", math.inf):
         raise ScenarioError(source, f"{where}.low", "expected low <= high")
+    calibrated_by = _kind(entry, where, source)
     try:
         expression = Expression(entry["expression"])
     except ValueError as exc:
@@ -252,9 +312,55 @@ def _pattern(entry: dict[str, Any], where: str, source: str, sites: dict[str, Pa
         evidence=entry["evidence"],
         source=entry["source"],
         reason=entry["reason"],
+        kind=entry["kind"],
+        calibrated_by=calibrated_by,
         low=entry.get("low"),
         high=entry.get("high"),
         every_run=entry.get("every_run", False),
         than=entry.get("than"),
         gate=entry.get("gate", True),
     )
+
+
+def _kind(entry: dict[str, Any], where: str, source: str) -> tuple[str, ...]:
+    """Check ``kind`` and ``calibrated_by``; return the scenario fields it names."""
+    kind = entry["kind"]
+    if kind not in KINDS:
+        raise ScenarioError(
+            source, f"{where}.kind", f"expected one of {', '.join(KINDS)}, got {kind!r}"
+        )
+    named = entry.get("calibrated_by")
+    if kind != "calibrated":
+        if named is not None:
+            raise ScenarioError(
+                source, f"{where}.calibrated_by", f'only a kind = "calibrated" pattern names '
+                f"the values set to reach it; this one is {kind!r}"
+            )  # fmt: skip
+        return ()
+    if not isinstance(named, list) or not named or not all(isinstance(n, str) and n for n in named):
+        raise ScenarioError(
+            source,
+            f"{where}.calibrated_by",
+            'expected a list of the scenario fields set to reach it, e.g. ["leadership.priority"]',
+        )
+    fields = _scenario_fields()
+    for name in named:
+        if name not in fields:
+            close = difflib.get_close_matches(name, fields, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else " (see `curtain schema`)"
+            raise ScenarioError(
+                source, f"{where}.calibrated_by", f"unknown scenario field {name!r}{hint}"
+            )
+    return tuple(named)
+
+
+def _scenario_fields() -> list[str]:
+    """Every leaf field of the schema, and every table below a section (``patients.p_reply``
+    names all of its values); a whole section is too broad to name what was set."""
+    leaves = [row["path"] for row in schema_fields()]
+    tables = {
+        ".".join(parts[:i])
+        for parts in (p.split(".") for p in leaves)
+        for i in range(2, len(parts))
+    }
+    return leaves + sorted(tables)

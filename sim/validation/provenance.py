@@ -31,7 +31,13 @@ def chain(path: str | Path) -> list[Path]:
 def _lines_setting(path: Path, dotted: str) -> str | None:
     """The line of ``path`` that sets ``dotted`` (or the inline table holding it)."""
     parts = dotted.split(".")
-    table, key = (".".join(parts[:-1]), parts[-1]) if len(parts) <= 2 else (parts[0], parts[1])
+    if len(parts) > 2:  # under a [a.b] header, or in an inline table b = { ... } under [a]
+        own = _lines_setting_in(path, ".".join(parts[:-1]), parts[-1])
+        return own if own is not None else _lines_setting_in(path, parts[0], parts[1])
+    return _lines_setting_in(path, ".".join(parts[:-1]), parts[-1])
+
+
+def _lines_setting_in(path: Path, table: str, key: str) -> str | None:
     current = ""
     for line in path.read_text(encoding="utf-8").splitlines():
         header = _HEADER.match(line)

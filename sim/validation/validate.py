@@ -17,12 +17,17 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from sim.errors import CurtainError
 from sim.scenario import Scenario, load_scenario
 from sim.validation.patterns import Expression, Pattern, PatternSet
 
@@ -46,31 +51,45 @@ def replicate(
     expressions: Sequence[str],
     days: int | None = None,
     workers: int = 1,
+    pool: Executor | None = None,
 ) -> np.ndarray:
     """Run ``scenario`` once per seed; return a (seeds x expressions) array of figures.
 
     The one place runs are made. ``workers > 1`` uses a fork-based process pool (results
-    come back in seed order, so the array is the same as a serial run's).
+    come back in seed order, so the array is the same as a serial run's); ``pool`` reuses
+    one already open (see :func:`shared_runs`) instead of opening one per call.
     """
+    from sim.runner import freeze_imports
+
+    freeze_imports()  # and any pool's workers fork with the model imported
     texts = tuple(expressions)
-    if workers <= 1 or len(seeds) <= 1:
+    n = len(seeds)
+    if pool is not None and n > 1:
+        rows = list(pool.map(_one_run, [scenario] * n, seeds, [days] * n, [texts] * n))
+    elif workers <= 1 or n <= 1:
         rows = [_one_run(scenario, s, days, texts) for s in seeds]
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        with _fork_pool(workers) as opened:
+            rows = list(opened.map(_one_run, [scenario] * n, seeds, [days] * n, [texts] * n))
+    return np.asarray(rows, dtype=float).reshape(n, len(texts))
 
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            rows = list(
-                pool.map(
-                    _one_run,
-                    [scenario] * len(seeds),
-                    seeds,
-                    [days] * len(seeds),
-                    [texts] * len(seeds),
-                )
-            )
-    return np.asarray(rows, dtype=float).reshape(len(seeds), len(texts))
+
+def _fork_pool(workers: int) -> Executor:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+
+@contextmanager
+def shared_runs(workers: int) -> Iterator[Callable[..., np.ndarray]]:
+    """A ``run_many`` for checks that make hundreds of small calls: :func:`replicate` on one
+    fork-based pool kept open for all of them (serial with ``workers <= 1``)."""
+    if workers <= 1:
+        yield replicate
+        return
+    with _fork_pool(workers) as pool:
+        yield partial(replicate, pool=pool)
 
 
 def mean_ci(values: np.ndarray) -> tuple[float, float, float]:
@@ -124,6 +143,8 @@ class Outcome:
             "ci": [_json_float(self.ci[0]), _json_float(self.ci[1])],
             "tolerance": p.tolerance(),
             "reason": p.reason,
+            "kind": p.kind,
+            "calibrated_by": list(p.calibrated_by),
             "gate": p.gate,
             "pass": self.passed,
             "runs": [_json_float(v) for v in self.values],
@@ -171,8 +192,6 @@ def judge(pattern: Pattern, figures: dict[str, dict[str, np.ndarray]]) -> Outcom
 
 def load_sites(patterns: PatternSet, replace: dict[str, str] | None = None) -> dict[str, Scenario]:
     """The pattern file's site scenarios, with ``replace`` (site -> file) swapped in."""
-    from sim.errors import CurtainError
-
     replace = replace or {}
     for site in replace:
         if site not in patterns.sites:
@@ -212,8 +231,8 @@ def _fmt(value: float) -> str:
 
 
 def format_table(outcomes: Sequence[Outcome]) -> str:
-    """The plain-text table: pattern, evidence, simulated mean [95% CI], tolerance, verdict."""
-    header = ("pattern", "evidence", "simulated mean [95% CI]", "tolerance", "result")
+    """The plain-text table: pattern, kind, evidence, mean [95% CI], tolerance, verdict."""
+    header = ("pattern", "kind", "evidence", "simulated mean [95% CI]", "tolerance", "result")
     rows = []
     for o in outcomes:
         p = o.pattern
@@ -224,7 +243,7 @@ def format_table(outcomes: Sequence[Outcome]) -> str:
             verdict = "pass" if o.passed else "FAIL"
         else:
             verdict = "(in band)" if o.passed else "(out of band)"
-        rows.append((_clip(p.name, 60), _clip(p.evidence, 40), sim, p.tolerance(), verdict))
+        rows.append((_clip(p.name, 60), p.kind, _clip(p.evidence, 40), sim, p.tolerance(), verdict))
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
 
     def line(cells):
@@ -235,8 +254,36 @@ def format_table(outcomes: Sequence[Outcome]) -> str:
     return "\n".join(out)
 
 
+def summary_line(outcomes: Sequence[Outcome]) -> str:
+    """'N structural, N calibrated, N independent; M of K gating pass' (gating rows)."""
+    from sim.validation.patterns import KINDS
+
+    gating = [o for o in outcomes if o.pattern.gate]
+    counts = ", ".join(f"{sum(o.pattern.kind == k for o in gating)} {k}" for k in KINDS)
+    passed = sum(o.passed for o in gating)
+    return f"{counts}; {passed} of {len(gating)} gating pass"
+
+
+def kind_line(outcomes: Sequence[Outcome]) -> str:
+    """Gating passes by kind: only the independent ones test the model."""
+    from sim.validation.patterns import KINDS
+
+    gating = [o for o in outcomes if o.pattern.gate]
+    parts = []
+    for kind in KINDS:
+        rows = [o for o in gating if o.pattern.kind == kind]
+        parts.append(f"{kind} {sum(o.passed for o in rows)} of {len(rows)}")
+    return "gating passes by kind: " + ", ".join(parts) + " (only independent ones test the model)"
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+#: Runs per site (per cell, per perturbation) when --reps is not given.
+DEFAULT_REPS = {"validate": 100, "discrimination": 20, "robustness": 5}
+#: Perturbations when --samples is not given.
+DEFAULT_SAMPLES = 50
 
 
 def run_validation(args) -> int:
@@ -245,22 +292,40 @@ def run_validation(args) -> int:
 
     from sim.validation.patterns import load_patterns
 
+    discriminate = getattr(args, "discrimination", False)
+    robust = getattr(args, "robustness", False)
+    samples = getattr(args, "samples", None)
+    if samples is not None and not robust:
+        raise CurtainError("--samples: only with --robustness (the number of perturbations)")
     patterns = load_patterns(args.patterns)
     replace = dict(_site_assignment(a) for a in args.site or [])
     scenarios = load_sites(patterns, replace)
+    mode = "discrimination" if discriminate else "robustness" if robust else "validate"
+    reps = args.reps if args.reps is not None else DEFAULT_REPS[mode]
+    if discriminate:
+        from sim.validation.checks import run_discrimination
+
+        return run_discrimination(args, patterns, scenarios, reps)
+    if robust:
+        from sim.validation.checks import run_robustness
+
+        if samples is None:
+            args.samples = DEFAULT_SAMPLES
+        files = {s: Path(replace.get(s, path)) for s, path in patterns.sites.items()}
+        return run_robustness(args, patterns, scenarios, files, reps)
     started = time.perf_counter()
-    outcomes = validate(patterns, args.reps, args.seed, args.days, scenarios, args.workers)
+    outcomes = validate(patterns, reps, args.seed, args.days, scenarios, args.workers)
     elapsed = time.perf_counter() - started
     bad = failed(outcomes)
     if args.json:
         print(json.dumps([o.to_dict() for o in outcomes], indent=2))
     else:
         print(format_table(outcomes))
-        n_gate = sum(o.pattern.gate for o in outcomes)
         print(
-            f"\n{n_gate - len(bad)} of {n_gate} patterns pass; {args.reps} runs per site, "
-            f"base seed {args.seed}, {elapsed:.1f} s"
+            f"\n{summary_line(outcomes)}; {reps} runs per site, base seed {args.seed}, "
+            f"{elapsed:.1f} s"
         )
+        print(kind_line(outcomes))
         for o in bad:
             print(f"FAILED {o.pattern.id}: {o.pattern.name}")
         if any(not o.pattern.gate for o in outcomes):
@@ -269,8 +334,6 @@ def run_validation(args) -> int:
 
 
 def _site_assignment(text: str) -> tuple[str, str]:
-    from sim.errors import CurtainError
-
     if "=" not in text:
         raise CurtainError(f"--site {text}: expected SITE=FILE, e.g. A=my_site_a.toml")
     site, file = (part.strip() for part in text.split("=", 1))

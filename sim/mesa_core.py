@@ -1,0 +1,88 @@
+"""Import Mesa's core (``mesa.Agent``, ``mesa.Model``) without the rest of Mesa's package.
+
+Curtain's agents are real :class:`mesa.Agent` objects and its model a real :class:`mesa.Model`,
+but nothing else of Mesa is used on a run's path. Mesa's package ``__init__`` (3.5) imports
+every subpackage: the grids and networks of ``mesa.discrete_space`` (scipy.spatial,
+networkx), ``mesa.experimental`` (continuous space, devs, meta agents), ``batch_run`` and the
+``DataCollector``. Measured with ``python -X importtime -c "import mesa"``, that is about
+1 s, of which ``mesa.agent`` and ``mesa.model`` themselves need about a third (mostly pandas,
+which ``mesa.agent`` imports).
+
+:func:`install` (called by ``import sim``) registers the ``mesa`` and ``mesa.experimental``
+packages *before* their ``__init__`` runs: each is a module made from the package's own
+import spec, so ``__path__``, ``__file__`` and ``__spec__`` are Mesa's, and nothing is
+imported yet. Each gets a module ``__getattr__`` (PEP 562):
+
+- ``mesa.Agent`` and ``mesa.Model`` import just ``mesa.agent`` / ``mesa.model`` (through the
+  normal import system) and return their classes, the very objects a full import gives;
+- any other attribute (``mesa.DataCollector``, ``from mesa import batch_run``,
+  ``mesa.__version__``) first runs the package's real ``__init__`` in place, then answers as
+  usual;
+- submodules (``import mesa.visualization``) import normally at any time.
+
+If Mesa is already imported, :func:`install` does nothing. If the core cannot be imported
+on its own (a future Mesa laid out differently), the package's ``__init__`` is run and the
+name taken from it, so the price of a surprise is start-up time, never a broken model.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+#: Packages whose ``__init__`` is deferred, outermost first.
+DEFERRED_PACKAGES = ("mesa", "mesa.experimental")
+#: Names of the ``mesa`` package served from one core module without running its ``__init__``.
+CORE = {"Agent": "mesa.agent", "Model": "mesa.model"}
+
+
+def install() -> None:
+    """Defer Mesa's package ``__init__`` until something beyond ``Agent``/``Model`` is used."""
+    if any(name in sys.modules for name in DEFERRED_PACKAGES):
+        return
+    for name in DEFERRED_PACKAGES:
+        try:
+            _register_deferred(name, CORE if name == "mesa" else {})
+        except ImportError:  # not installed, or not a package: leave it to the plain import
+            return
+
+
+def is_deferred(name: str = "mesa") -> bool:
+    """Whether the package ``name`` is registered and its ``__init__`` has not run yet."""
+    module = sys.modules.get(name)
+    return module is not None and getattr(module.__dict__.get("__getattr__"), "_deferred", False)
+
+
+def _register_deferred(name: str, core: dict[str, str]) -> None:
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        raise ImportError(f"{name} is not an importable package")
+    package = importlib.util.module_from_spec(spec)
+
+    def run_init() -> None:
+        if package.__dict__.get("__getattr__") is deferred_getattr:
+            del package.__dict__["__getattr__"]
+            spec.loader.exec_module(package)
+
+    def deferred_getattr(attribute: str):
+        if attribute in core:
+            try:
+                value = getattr(importlib.import_module(core[attribute]), attribute)
+            except ImportError:
+                run_init()
+                value = package.__dict__[attribute]
+            setattr(package, attribute, value)
+            return value
+        run_init()
+        try:
+            return package.__dict__[attribute]
+        except KeyError:
+            raise AttributeError(f"module {name!r} has no attribute {attribute!r}") from None
+
+    deferred_getattr._deferred = True
+    package.__getattr__ = deferred_getattr
+    sys.modules[name] = package
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, package)
