@@ -1,6 +1,6 @@
 """National policy experiments: arms of national policies against no policy, replicated.
 
-    python -m sim.national.compare experiments/national_policies.toml --out DIR
+    python -m sim.national.compare experiments/national/national_policies.toml --out DIR
         [--workers 2 | --scheduler local|tcp://host:port] [--reps N]
 
 The experiment file names a system file, the replications and a base seed, and lists
