@@ -195,6 +195,6 @@ def test_misspelt_subcommand_key_and_policy_get_a_suggestion(tmp_path, capsys):
     bad.write_text(f'name = "x"\nextends = "{site_c}"\n[backstage]\np_tke_up = 0.5\n')
     assert main(["run", str(bad), "--days", "2"]) == 2
     err = capsys.readouterr().err
-    assert "backstage.p_tke_up: unknown key; did you mean 'p_take_up'?" in err
+    assert "backstage.p_tke_up: unknown key; did you mean 'p_take_up_pals'?" in err
     assert main(["run", site_c, "--set", "cast.xyzzy=1"]) == 2
     assert "did you mean" not in capsys.readouterr().err  # nothing close: no guess

@@ -22,8 +22,8 @@ from .conftest import SCENARIOS
 
 COMPARE = f"""
 name = "three_sites"
-description = "Three sites, briefly."
-days = 150
+description = "Three sites, to Site A's fieldwork day 180."
+days = 1640
 replications = 4
 base_seed = 5
 outcomes = ["response_rate", "share_generic", "share_conversational", "responses_per_story",
@@ -93,7 +93,7 @@ def test_p_values_and_effect_sizes_are_printed_for_readers():
     assert np.isfinite(welch(spread, spread + 1)["hedges_g"])
     assert cell(5.0, 0.0, 5.0, 5.0, "changes_made") == "5.0 (every run)"
     assert cell(0.5, 0.1, 0.45, 0.55, "response_rate") == "50.0% [45.0, 55.0]"
-    assert fmt(0.858, "reputation_end") == "0.858"
+    assert fmt(0.858, "reputation_end") == "85.8%"
 
 
 def test_an_outcome_equal_to_another_in_every_run_is_a_duplicate():
@@ -114,7 +114,7 @@ def test_an_outcome_equal_to_another_in_every_run_is_a_duplicate():
 def test_labels_have_units_and_parameters_read_as_words():
     assert set(UNITS) >= set(OUTCOMES)  # every outcome has a unit
     assert axis_label("response_rate") == "response rate (any reply, %)"
-    assert axis_label("reputation_end") == "reputation at the end (-1 to +1)"
+    assert axis_label("reputation_end") == "reputation at the end (readers left favourable, %)"
     assert parameter_label("cast.size") == "registered responders at the start"
     assert parameter_label("scripting.policy") == "scripting policy"
     assert "." not in parameter_label("staff_time.hours_per_week")
@@ -194,10 +194,10 @@ def _png_inches(path: Path) -> tuple[float, float]:
 
 
 FIGURE_TEXT = {
-    "response_rate": ["stories answered (%)", "day of the year", "Site A", "Site B", "Site C"],
+    "response_rate": ["stories answered (%)", "day of the run", "Site A", "Site B", "Site C"],
     "response_mix": ["stories by best reply (%)", "generic", "conversational", "no reply"],
     "changes": ["changes", "Changes made (cumulative)", "Site C"],
-    "reputation": ["reputation (-1 to +1)", "Site A"],
+    "reputation": ["readers left favourable", "Site A"],
     "distributions": ["response rate (any reply, %)", "changes made", "Site B"],
 }
 
@@ -222,7 +222,7 @@ def test_each_comparison_figure_has_labels_legend_format_and_size(compared, name
 
 def test_interventions_have_a_legend_entry_in_their_scenarios_style(compared):
     text = _svg_text(compared / "figures" / "response_rate.svg")
-    assert "Site A: intervention, day 120" in text  # site_a.toml's day-120 intervention
+    assert "Site A: intervention, day 1580" in text  # site_a.toml's fieldwork day 120
     look = styles(["Site C", "Site A", "x", "Site B"])
     assert look["Site A"][0] == OKABE_ITO["black"] and look["Site C"][0] == OKABE_ITO["blue"]
     assert len({v[:2] for v in look.values()}) == 4  # colour and line style differ
@@ -251,11 +251,11 @@ def test_a_bad_figure_format_is_one_line(tmp_path, capsys):
 
 
 def test_shared_intervention_days_and_long_legends_stay_in_the_column(tmp_path):
-    # Site A's day-120 intervention is inherited by the new chief nurse scenario, which adds
-    # day 180: the shared day is drawn once, and the long legend entry wraps.
+    # Site A's intervention (fieldwork day 120) is inherited by the new chief nurse scenario,
+    # which adds fieldwork day 180: the shared day is drawn once, and the long legend wraps.
     text = f"""
 name = "chief_nurse"
-days = 200
+days = 1700
 replications = 2
 base_seed = 1
 outcomes = ["response_rate", "changes_made", "reputation_end"]
@@ -268,7 +268,7 @@ kind = "compare"
 """
     out = _run(tmp_path, text, "chief_nurse")
     legend = _svg_text(out / "figures" / "reputation.svg")
-    assert "Site A: intervention, day 120" in legend and "also day 120" in legend
+    assert "Site A: intervention, day 1580" in legend and "also day 1580" in legend
     for name in FIGURE_TEXT:
         width, _ = _png_inches(out / "figures" / f"{name}.png")
         column = SINGLE if name == "reputation" else DOUBLE
@@ -299,7 +299,7 @@ samples = 4
     lead = report.split("## Key outcomes across the design")[0]
     assert "**Stories posted** depends most on first-time stories posted per day" in lead
     # the credit for a change made cannot move Site A's stories: its mu* is zero
-    assert "impression gained when a change made is reported" in lead
+    assert "log-odds gained when a change made is reported" in lead
     assert "| stories posted |" in report.split("## Key outcomes across the design")[1]
 
 

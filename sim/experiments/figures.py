@@ -321,7 +321,7 @@ def compare_figures(
     axes[1].set_title("Stories of the last 30 days")
     marked = False
     for ax in axes:
-        ax.set_xlabel("day of the year")
+        ax.set_xlabel("day of the run")
         ax.set_ylim(-0.02, 1.02)
         _percent(ax)
         marked = _interventions(ax, experiment, labels, look) or marked
@@ -370,7 +370,7 @@ def compare_figures(
                 offset=i,
             )
         ax.set_title(lab)
-        ax.set_xlabel("day of the year")
+        ax.set_xlabel("day of the run")
         ax.set_ylim(-0.02, 1.02)
         _percent(ax)
         _interventions(ax, experiment, [lab], look)
@@ -397,7 +397,7 @@ def compare_figures(
     axes[0].set_title("Changes made (cumulative)")
     axes[1].set_title("Changes planned, not yet made")
     for ax in axes:
-        ax.set_xlabel("day of the year")
+        ax.set_xlabel("day of the run")
         ax.set_ylabel("changes")
         _interventions(ax, experiment, labels, look)
     _legend_below(fig, axes[0])
@@ -414,8 +414,9 @@ def compare_figures(
 
     fig, ax = plt.subplots(figsize=(SINGLE, 3.0), layout="constrained")
     series(ax, "reputation")
-    ax.axhline(0, color="0.5", lw=0.6)
-    ax.set_xlabel("day of the year")
+    ax.set_xlabel("day of the run")
+    ax.set_ylim(-0.02, 1.02)
+    _percent(ax)
     ax.set_ylabel(axis_label("reputation"))
     _interventions(ax, experiment, labels, look)
     _legend_below(fig, ax, ncol=2)

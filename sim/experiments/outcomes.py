@@ -31,7 +31,7 @@ OUTCOMES: dict[str, tuple[bool, str]] = {
     "changes_made": (True, "changes made"),
     "negative_share": (False, "share of negative stories"),
     "care_quality_end": (False, "care quality at the end"),
-    "reputation_end": (False, "reputation at the end"),
+    "reputation_end": (False, "reputation at the end (readers left favourable)"),
     "mean_confidence_end": (False, "mean responder confidence"),
     "staff_hours": (False, "staff hours on the inboxes (reading and replying)"),
     "reminders_sent": (True, "reminders sent"),
@@ -94,7 +94,7 @@ UNITS: dict[str, str] = {
     "changes_made": "changes",
     "negative_share": "%",
     "care_quality_end": "0 to 1",
-    "reputation_end": "-1 to +1",
+    "reputation_end": "%",
     "mean_confidence_end": "0 to 1",
     "staff_hours": "hours",
     "reminders_sent": "reminders",
@@ -103,7 +103,7 @@ UNITS: dict[str, str] = {
     # daily columns
     "response_rate_30d": "%",
     "care_quality": "0 to 1",
-    "reputation": "-1 to +1",
+    "reputation": "%",
     "mean_confidence": "0 to 1",
 }
 
@@ -128,11 +128,15 @@ KEY_OUTCOMES = (
 HEADLINE_OUTCOMES = ("response_rate", "share_conversational", "changes_made", "reputation_end")
 
 
+#: Labels of daily columns that are not end-of-run outcomes by the same name.
+DAILY_LABELS = {"reputation": "reputation (readers left favourable)"}
+
+
 def label(outcome: str) -> str:
     """A plain-words label for an outcome or a daily column."""
     if outcome in OUTCOMES:
         return OUTCOMES[outcome][1]
-    return outcome.replace("_", " ")
+    return DAILY_LABELS.get(outcome, outcome.replace("_", " "))
 
 
 def unit(outcome: str) -> str:

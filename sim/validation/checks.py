@@ -182,7 +182,7 @@ def format_discrimination(cells: Sequence[Cell], reps: int, seed: int) -> str:
     header = ["patterns of \\ levers of", *sites]
     table = []
     for site in rows_of:
-        n = len(site_patterns_of(cells, site))
+        n = max(len(by[(site, donor)].outcomes) for donor in sites)
         cells_row = []
         for donor in sites:
             c = by[(site, donor)]
@@ -215,13 +215,6 @@ def format_discrimination(cells: Sequence[Cell], reps: int, seed: int) -> str:
         if c.error:
             lines.append(f"refused: site {c.site} given site {c.levers_of}'s levers: {c.error}")
     return "\n".join(lines)
-
-
-def site_patterns_of(cells: Sequence[Cell], site: str) -> list[str]:
-    for c in cells:
-        if c.site == site and c.outcomes:
-            return [o.pattern.id for o in c.outcomes]
-    return []
 
 
 # ----------------------------------------------------------------------------- robustness

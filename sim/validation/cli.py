@@ -37,7 +37,7 @@ def register(sub) -> None:
         "--reps",
         type=runs,
         help="runs per site (default 100: Site A's cast of two varies so much between runs "
-        "that fewer can move its mean across a band edge; about a minute on one core); "
+        "that fewer can move its mean across a band edge); "
         "per cell with --discrimination (default 20), per site and perturbation with "
         "--robustness (default 5)",
     )
@@ -68,7 +68,12 @@ def register(sub) -> None:
     )
     v.add_argument("--seed", type=seed, default=0, help="base seed (default 0)")
     v.add_argument("--days", type=positive_days, help="days per run (default: the scenario's)")
-    v.add_argument("--json", action="store_true", help="print the results as a JSON list")
+    v.add_argument(
+        "--json",
+        action="store_true",
+        help="print the results as JSON: a list of rows, or one object with "
+        "--discrimination or --robustness",
+    )
     v.add_argument("--workers", type=positive_count, default=1, help="processes (default 1)")
     v.add_argument(
         "--patterns",
