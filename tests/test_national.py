@@ -385,3 +385,25 @@ def test_policy_experiment_is_paired_and_the_same_on_every_executor(tmp_path):
     assert summary["arms"]["time"]["vs_baseline"]["share_none"]["mean_difference"] < 0
     out = write_policy_experiment(serial, tmp_path / "out")
     assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+
+
+def test_a_dask_scheduler_address_on_loopback_gives_the_same_results(tmp_path):
+    """The multi-machine path: a scheduler reached by its tcp:// address (here a loopback
+    cluster started by the test; on several machines, `dask scheduler` and `dask worker`)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        local_directory=str(tmp_path / "scratch"),
+    ) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        remote = run_system(load_system(small_file(tmp_path), seed=3), scheduler=address)
+    serial = small_run()
+    for name in ("daily", "stories", "events", "organisations"):
+        pd.testing.assert_frame_equal(getattr(serial, name), getattr(remote, name))
+    assert serial.summary == remote.summary
