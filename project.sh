@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Set up Curtain on a fresh machine and run it.
 #
-#   ./project.sh main   install Curtain into .venv, then run the main job
-#   ./project.sh test   install Curtain with its test tools into .venv, then run the tests
+#   ./project.sh main        install Curtain into .venv, then run the main job
+#   ./project.sh test        install Curtain with its test tools into .venv, then run the tests
+#   ./project.sh dashboard   install Curtain with only what the dashboard needs into .venv,
+#                            then serve the teaching dashboard (arguments go to
+#                            `curtain dashboard`, e.g. ./project.sh dashboard --port 8800)
 #
 # Needs Python 3.12 or newer; finds one by itself (python3.13, python3.12, python3, pyenv).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
 
 find_python() {
   local candidates=(python3.13 python3.12 python3)
@@ -70,6 +73,11 @@ case "${1:-}" in
       fi
     fi
     exec .venv/bin/python -m pytest -q
+    ;;
+  dashboard)
+    shift
+    ensure_venv "dashboard"
+    exec .venv/bin/curtain dashboard "$@"
     ;;
   *)
     usage

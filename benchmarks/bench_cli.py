@@ -52,7 +52,7 @@ model = simulate(scenario, 1, int(sys.argv[2]))
 marks["simulate"] = time.time()
 result = tables(model)
 marks["tables"] = time.time()
-write(result, sys.argv[3], source=sys.argv[1])
+write(result, sys.argv[3], source=sys.argv[1], overwrite=True)
 marks["write"] = time.time()
 print(json.dumps(marks))
 """
@@ -129,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
     out = Path(tempfile.mkdtemp(prefix="bench-cli-"))
     try:
-        run = [*curtain(), "run", args.scenario, "--days", str(args.days), "--out", str(out)]
+        run = [*curtain(), "run", args.scenario, "--days", str(args.days), "--overwrite"]
+        run += ["--out", str(out / "run")]
         report = {
             "repeats": args.repeats,
             "help": timed([*curtain(), "--help"], args.repeats),

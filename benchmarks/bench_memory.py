@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     peaks, walls = [], []
     try:
         command = [*curtain(), "run", args.scenario, "--days", str(days)]
-        command += ["--seed", str(args.seed), "--out", str(out / "run")]
+        command += ["--seed", str(args.seed), "--out", str(out / "run"), "--overwrite"]
         for _ in range(args.repeats):
             child = subprocess.run(
                 [sys.executable, "-c", MEASURE, *command],

@@ -70,6 +70,18 @@ def _version() -> str:
         return "unknown"
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked: importlib.metadata would otherwise be imported
+    and the package's metadata read at every start (about a third of `curtain --help`)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"curtain {_version()}")
+        parser.exit()
+
+
 def whole_number(
     minimum: int, expected: str | None = None, maximum: int | None = None
 ) -> Callable[[str], int]:
@@ -127,9 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  curtain COMMAND --help   (each command's own example)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--version", action="version", version=f"curtain {_version()}", help="print the version"
-    )
+    parser.add_argument("--version", action=_VersionAction, help="print the version")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -37,7 +37,7 @@ CORPUS = Path(__file__).resolve().parent / "corpus" / "bad_inputs.toml"
 #: Per-input time cap for the in-process runner (seconds).
 TIME_CAP_S = 20.0
 #: Limits every fuzzed run is given, so a valid-but-huge input costs seconds, not minutes.
-FUZZ_LIMITS = ["--limit", "stories=5000", "--limit", "cast=2000", "--limit", "services=2000"]
+FUZZ_LIMITS = ["--limit", "stories=5000", "--limit", "cast=6000", "--limit", "services=2000"]
 
 
 class Hang(BaseException):
@@ -470,6 +470,7 @@ def tally(examples: int) -> dict[str, int]:
         "tracebacks": 0,
         "hangs": 0,
         "other broken promises": 0,
+        "data lost": 0,
     }
     failures: list[str] = []
 

@@ -192,9 +192,9 @@ def test_misspelt_subcommand_key_and_policy_get_a_suggestion(tmp_path, capsys):
     assert main(["run", site_c, "--days", "2", "--set", policy]) == 2
     assert "did you mean 'stage_directions'?" in capsys.readouterr().err
     bad = tmp_path / "bad.toml"
-    bad.write_text(f'name = "x"\nextends = "{site_c}"\n[backstage]\np_tke_up = 0.5\n')
+    bad.write_text(f'name = "x"\nextends = "{site_c}"\n[backstage]\np_updte = 0.5\n')
     assert main(["run", str(bad), "--days", "2"]) == 2
     err = capsys.readouterr().err
-    assert "backstage.p_tke_up: unknown key; did you mean 'p_take_up_pals'?" in err
+    assert "backstage.p_updte: unknown key; did you mean 'p_update'?" in err
     assert main(["run", site_c, "--set", "cast.xyzzy=1"]) == 2
     assert "did you mean" not in capsys.readouterr().err  # nothing close: no guess

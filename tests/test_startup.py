@@ -58,6 +58,7 @@ def test_help_imports_no_heavy_package():
     )
     assert "sim.cli" in names and "sim.experiments.cli" in names  # the parser was built
     assert [p for p in HEAVY if loaded(names, p)] == []
+    assert "importlib.metadata" not in names  # --version reads it only when asked
 
 
 def test_import_sim_is_cheap_and_names_load_on_use():

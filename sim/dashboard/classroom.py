@@ -14,7 +14,13 @@ for the next Reset. Reset starts again from day 0 with the same seed and every l
 controls show it.
 
 The :class:`Classroom` steps its cultures together, on the same seed, so a class can compare
-Site A beside Site C, or a culture beside itself with one lever flipped.
+Site A beside Site C, or a culture beside itself with one lever flipped. Either culture's
+levers can be changed (``side`` 0 is the left-hand one, 1 the one beside it).
+
+Why a story is waiting: every unanswered story remembers why staff last passed it over
+(``Story.pass_reason``, an index into :data:`sim.lifecycle.PASS_REASONS`, or -1 when nobody
+has passed it over yet). The reasons are read from that tuple at run time, never by index
+here, so reasons the model adds show up without a change to the dashboard.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from sim.lifecycle import (
     CHANGE_PLANNED,
     INTERVENTION,
     ISSUE_DROPPED,
+    PASS_REASONS,
+    PASSED_OVER,
     PATIENT_REPLIED,
     POSTED,
     REDIRECT_ACCEPTED,
@@ -51,6 +59,8 @@ from sim.story import RESPONSE_TYPES, ROUTES
 STAGE_DAYS = 8
 #: Backstage happenings kept for the backstage view, newest first.
 BACKSTAGE_EVENTS = 8
+#: Why an unanswered story nobody has passed over yet is waiting.
+NOT_LOOKED_AT = "not looked at yet"
 
 
 @dataclass
@@ -78,6 +88,14 @@ class StoryCard:
     redirect: str | None = None  # None, "offered", "accepted", "declined"
     author_replied: bool = False
     backstage: str | None = None  # None, "taken up", "change planned", "change made", "dropped"
+    pass_reason: int = -1  # why staff last passed it over (PASS_REASONS), -1 not yet
+
+    @property
+    def waiting(self) -> str | None:
+        """Why it is still unanswered, as the model's reason text; None once answered."""
+        if self.replies:
+            return None
+        return NOT_LOOKED_AT if self.pass_reason < 0 else PASS_REASONS[self.pass_reason]
 
 
 def fixed_reason(path: str) -> str | None:
@@ -97,6 +115,8 @@ class Culture:
         self.label = label
         self.scenario = scenario  # what Reset starts from (levers as the controls show them)
         self.seed = seed
+        self.pending: dict[str, Any] = {}  # changes to fields fixed for a run, for Reset
+        self.staged: dict[str, Any] = {}  # lever changes for the start of the next day
         self.model = CurtainModel(scenario, seed=seed)
         self._cursor = 0  # ledger rows already read
         self._cards: dict[int, StoryCard] = {}
@@ -105,10 +125,17 @@ class Culture:
         self._roles: dict[int, str] = {}
         self.interventions: list[tuple[int, str]] = []
         self._daily: pd.DataFrame | None = None
+        self._tally: list[tuple[str, int]] | None = None
 
     @property
     def day(self) -> int:
+        """Days simulated so far (the next day to simulate)."""
         return self.model.day
+
+    @property
+    def today(self) -> int | None:
+        """The last day simulated (what the stage calls "today"), or None before the first."""
+        return self.model.day - 1 if self.model.day > 0 else None
 
     @property
     def in_force(self) -> Scenario:
@@ -119,6 +146,7 @@ class Culture:
         self.model.step()
         self._read_ledger()
         self._daily = None
+        self._tally = None
 
     # ------------------------------------------------------------------ ledger
     def _role(self, actor: int) -> str:
@@ -177,6 +205,8 @@ class Culture:
                 card.redirect = "accepted"
             elif event == REDIRECT_DECLINED:
                 card.redirect = "declined"
+            elif event == PASSED_OVER:
+                card.pass_reason = int(detail)
             elif event == PATIENT_REPLIED:
                 card.author_replied = True
             elif event == TAKEN_BACKSTAGE:
@@ -208,6 +238,20 @@ class Culture:
             self._daily = daily_table(self.model)
         return self._daily
 
+    def waiting_tally(self) -> list[tuple[str, int]]:
+        """Why the stories with no reply so far are waiting: (reason text, count), every
+        reason listed (not looked at yet first, then :data:`PASS_REASONS` in order)."""
+        if self._tally is None:
+            counts = [0] * (len(PASS_REASONS) + 1)  # the last slot: nobody passed it over
+            for story in self.model.lifecycle.stories:
+                if story.n_responses == 0:
+                    counts[story.pass_reason] += 1  # -1 lands in the last slot
+            self._tally = [
+                (NOT_LOOKED_AT, counts[-1]),
+                *zip(PASS_REASONS, counts[:-1], strict=True),
+            ]
+        return self._tally
+
     def backstage_counts(self) -> dict[str, int]:
         """Issues taken up, changes planned (not yet made) and changes made so far."""
         daily = self.daily()
@@ -218,10 +262,10 @@ class Culture:
 
 
 class Classroom:
-    """One or two cultures stepped together on one seed; the first one's levers are live.
+    """One or two cultures stepped together on one seed; either one's levers can change.
 
     ``presets`` maps a label to a scenario file. ``main`` and ``compare`` are labels (or
-    None for no comparison).
+    None for no comparison). ``side`` 0 is the main (left-hand) culture, 1 the one beside it.
     """
 
     def __init__(
@@ -241,8 +285,6 @@ class Classroom:
         self.seed = seed
         self.main_label = main
         self.compare_label = compare
-        self.pending: dict[str, Any] = {}  # changes to fields fixed for a run, for Reset
-        self.staged: dict[str, Any] = {}  # lever changes for the start of the next day
         self.main = self._start(main, load_scenario(presets[main]))
         self.compare = self._start(compare, load_scenario(presets[compare])) if compare else None
 
@@ -253,9 +295,30 @@ class Classroom:
     def cultures(self) -> list[Culture]:
         return [c for c in (self.main, self.compare) if c is not None]
 
+    def culture(self, side: int = 0) -> Culture:
+        """The culture on ``side`` (0 main, 1 beside it); the main one when there is no other."""
+        cultures = self.cultures
+        return cultures[side] if 0 <= side < len(cultures) else cultures[0]
+
+    @property
+    def pending(self) -> dict[str, Any]:
+        """The main culture's changes waiting for Reset."""
+        return self.main.pending
+
+    @property
+    def staged(self) -> dict[str, Any]:
+        """The main culture's changes for the start of the next day."""
+        return self.main.staged
+
     @property
     def day(self) -> int:
+        """Days simulated so far."""
         return self.main.day
+
+    @property
+    def today(self) -> int | None:
+        """The last day simulated, or None before the first (see :attr:`Culture.today`)."""
+        return self.main.today
 
     @property
     def days(self) -> int:
@@ -270,7 +333,8 @@ class Classroom:
         """Step every culture ``days`` days (not past the run's length); return days stepped."""
         stepped = 0
         if not self.finished:
-            self._apply_staged()
+            for culture in self.cultures:
+                self._apply_staged(culture)
         while stepped < days and not self.finished:
             for culture in self.cultures:
                 culture.step()
@@ -279,14 +343,14 @@ class Classroom:
 
     def reset(self) -> None:
         """Day 0 again, same seed, levers as they are now (pending changes included)."""
-        main = self.main.scenario
-        self.staged = {}  # already in ``main.scenario``
-        if self.pending:
-            main = main.with_overrides(self.pending, source="dashboard")
-            self.pending = {}
-        self.main = self._start(self.main_label, main)
-        if self.compare is not None:
-            self.compare = self._start(self.compare_label, self.compare.scenario)
+        restarted = []
+        for culture in self.cultures:
+            scenario = culture.scenario  # staged changes are already in it
+            if culture.pending:
+                scenario = scenario.with_overrides(culture.pending, source="dashboard")
+            restarted.append(self._start(culture.label, scenario))
+        self.main = restarted[0]
+        self.compare = restarted[1] if len(restarted) > 1 else None
 
     def choose(self, main: str, compare: str | None) -> None:
         """Pick the presets (``compare=None``: no comparison) and start again from day 0."""
@@ -296,22 +360,24 @@ class Classroom:
                     f"unknown preset {label!r}; expected one of {', '.join(self.presets)}"
                 )
         self.main_label, self.compare_label = main, compare
-        self.pending, self.staged = {}, {}
         self.main = self._start(main, load_scenario(self.presets[main]))
         self.compare = (
             self._start(compare, load_scenario(self.presets[compare])) if compare else None
         )
 
-    def value(self, path: str) -> Any:
+    def value(self, path: str, side: int = 0) -> Any:
         """A lever's value as the controls should show it (changes not yet in force first)."""
-        if path in self.pending:
-            return self.pending[path]
-        if path in self.staged:
-            return self.staged[path]
-        return self._get(self.main.in_force, path)
+        culture = self.culture(side)
+        if path in culture.pending:
+            return culture.pending[path]
+        if path in culture.staged:
+            return culture.staged[path]
+        return self._get(culture.in_force, path)
 
-    def set_lever(self, path: str, value: Any) -> str:
-        """Change a lever of the main culture; return what happened, in words.
+    def set_lever(self, path: str, value: Any, side: int = 0) -> str | None:
+        """Change a lever of the culture on ``side``; return what happened, in words, or None
+        when ``value`` is what the controls already show (nothing to do, nothing to say: a
+        control redrawn with a new value in force echoes it back).
 
         A field an intervention may change is staged, and all changes staged during one day
         apply together as one intervention at the start of the next day (so dragging a slider
@@ -319,29 +385,30 @@ class Classroom:
         A value the schema refuses raises :class:`~sim.errors.ScenarioError` and changes
         nothing.
         """
+        culture = self.culture(side)
+        if self.value(path, side) == value:
+            return None
         reason = fixed_reason(path)
         if reason:
             # Validate against the scenario Reset will use, then keep it for Reset.
-            self.main.scenario.with_overrides({**self.pending, path: value}, source="dashboard")
-            self.pending[path] = value
+            culture.scenario.with_overrides({**culture.pending, path: value}, source="dashboard")
+            culture.pending[path] = value
             return f"{path} = {value!r} applies on Reset ({reason})"
-        if self.value(path) == value:
-            return f"{path} is already {value!r}"
-        staged = {**self.staged, path: value}
+        staged = {**culture.staged, path: value}
         # Validate first: a refused value must leave the run untouched.
-        self.main.in_force.with_overrides(staged, source="dashboard")
-        self.staged = staged
-        self.main.scenario = self.main.scenario.with_overrides({path: value}, source="dashboard")
+        culture.in_force.with_overrides(staged, source="dashboard")
+        culture.staged = staged
+        culture.scenario = culture.scenario.with_overrides({path: value}, source="dashboard")
         return f"{path} = {value!r} from day {self.day}"
 
-    def _apply_staged(self) -> None:
-        if not self.staged:
+    def _apply_staged(self, culture: Culture) -> None:
+        if not culture.staged:
             return
-        in_force = self.main.in_force
-        changes = {k: v for k, v in self.staged.items() if self._get(in_force, k) != v}
-        self.staged = {}
+        in_force = culture.in_force
+        changes = {k: v for k, v in culture.staged.items() if self._get(in_force, k) != v}
+        culture.staged = {}
         if changes:
-            self.main.model.intervene(Intervention(day=self.day, set=changes, note="dashboard"))
+            culture.model.intervene(Intervention(day=culture.day, set=changes, note="dashboard"))
 
     @staticmethod
     def _get(scenario: Scenario, path: str) -> Any:

@@ -2,12 +2,18 @@
 
 The page's JavaScript and CSS come from the pinned ``solara-assets`` package (served under
 ``/_solara/cdn``), never from a public CDN; telemetry and Solara's version check (both calls
-to the internet) are off.
+to the internet) are off, and so is Solara's "This website runs on Solara" banner (it sat
+over the page's text).
+
+``solara run`` runs in its own process group; when `curtain dashboard` is asked to stop
+(Ctrl-C, SIGINT, or SIGTERM from ``kill``) it stops that whole group, so nothing is left
+listening on the port.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +53,7 @@ def environment(scenario: Path, compare: Path | None, seed: int) -> dict[str, st
     env[ENV_COMPARE] = str(compare.resolve()) if compare else NO_COMPARISON
     env[ENV_SEED] = str(seed)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"
     return env
 
 
@@ -55,13 +62,42 @@ def start(scenario: Path, compare: Path | None, seed: int, port: int, **popen) -
     return subprocess.Popen(command(port), env=environment(scenario, compare, seed), **popen)
 
 
+def stop(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Stop ``process`` and its whole process group (SIGTERM, then SIGKILL after ``timeout``)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=timeout)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def serve(scenario: Path, compare: Path | None, seed: int, port: int) -> int:
-    """Run the server in the foreground until interrupted; return its exit status."""
+    """Run the server in the foreground until it exits or we are told to stop.
+
+    SIGINT (Ctrl-C) and SIGTERM stop the server's whole process group and return 0.
+    """
+
+    class Stop(Exception):
+        pass
+
+    def on_signal(signum, frame):
+        raise Stop
+
     print(f"Curtain dashboard on http://{HOST}:{port}/ (Ctrl-C to stop)", flush=True)
-    process = start(scenario, compare, seed, port)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    process = None
     try:
+        process = start(scenario, compare, seed, port, start_new_session=True)
         return process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        process.wait(timeout=10)
+    except (Stop, KeyboardInterrupt):
         return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if process is not None:
+            stop(process)

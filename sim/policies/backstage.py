@@ -48,6 +48,8 @@ class BackstageLink:
 class Linked(BackstageLink):
     """Responders and improvement teams work together: every route at its full rate (Site C)."""
 
+    label = "Responders linked to improvement teams"
+
 
 @BACKSTAGE.register("separate_team")
 class SeparateTeam(BackstageLink):
@@ -56,6 +58,8 @@ class SeparateTeam(BackstageLink):
     PALS contacts reach it at their full rate; public conversations and the feed only at
     ``separate_team_factor`` of theirs.
     """
+
+    label = "A separate patient experience team"
 
     def factor(self, route):
         if route in (ROUTE_PUBLIC, ROUTE_FEED):
@@ -66,6 +70,8 @@ class SeparateTeam(BackstageLink):
 @BACKSTAGE.register("detached")
 class Detached(BackstageLink):
     """Improvement work has no link to online feedback: every route at ``detached_factor``."""
+
+    label = "Detached from feedback"
 
     def factor(self, route):
         return self.config.detached_factor

@@ -31,6 +31,8 @@ class Central(CastPolicy):
     Every story waits in one inbox that the whole cast works through; nobody is recruited.
     """
 
+    label = "A small central team answers"
+
 
 @CAST.register("distributed")
 class Distributed(CastPolicy):
@@ -41,6 +43,8 @@ class Distributed(CastPolicy):
     central team's too. Each month a Poisson number joins: ``recruits_per_month`` scaled by
     leadership drive and by communications' openness, up to ``max_size``.
     """
+
+    label = "Staff across services answer"
 
     central_only = False
 

@@ -24,6 +24,8 @@ class Challenge:
 class NoChallenge(Challenge):
     """Nobody challenges the approach ("few opportunities ... to challenge", Site A)."""
 
+    label = "Nobody challenges replies"
+
 
 @CHALLENGE.register("guidelines")
 class Guidelines(Challenge):
@@ -32,6 +34,8 @@ class Guidelines(Challenge):
     The challenged responder learns (``learning_gain``) and follows up with a conversational
     reply.
     """
+
+    label = "Replies checked against guidelines"
 
     def challenges(self, u):
         return u < self.config.p_challenge

@@ -32,6 +32,8 @@ class Escalation:
 class NoEscalation(Escalation):
     """Nobody follows up unanswered stories (Sites A and B)."""
 
+    label = "Nobody follows up"
+
 
 @ESCALATION.register("reminders")
 class Reminders(Escalation):
@@ -44,6 +46,7 @@ class Reminders(Escalation):
     every responder's expectation until the next review.
     """
 
+    label = "Reminders to managers"
     reminds = True
 
     def board_reviews(self, day):

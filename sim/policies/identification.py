@@ -27,6 +27,7 @@ class Identification:
 class Anonymous(Identification):
     """Replies signed by the organisation ("the Trust", "[X] Hospital")."""
 
+    label = "Signed by the Trust"
     named = False
 
 
@@ -34,4 +35,5 @@ class Anonymous(Identification):
 class Named(Identification):
     """Replies signed by the staff member with their role (Site C profiles)."""
 
+    label = "Signed by name and role"
     named = True

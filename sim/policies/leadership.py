@@ -38,6 +38,8 @@ class Leadership:
 class NoLeadership(Leadership):
     """Feedback is nobody's priority: only personal belief moves staff (Site A)."""
 
+    label = "Nobody's priority"
+
 
 @LEADERSHIP.register("reputation_first")
 class ReputationFirst(Leadership):
@@ -46,6 +48,8 @@ class ReputationFirst(Leadership):
     Communications staff are expected to answer with strength ``priority``; nobody else is;
     improvement work gets no backing from it, and reputation fears do not ease.
     """
+
+    label = "A communications duty, for reputation"
 
     def expectation(self, role):
         return self.config.priority if role == "communications" else 0.0
@@ -61,6 +65,8 @@ class TopDown(Leadership):
     ``priority`` sets the expectation on every responder, the drive behind recruitment and
     the authority behind plans.
     """
+
+    label = "Leaders expect everyone to answer"
 
     def expectation(self, role):
         return self.config.priority

@@ -27,10 +27,14 @@ class QueueOrder:
 class OldestFirst(QueueOrder):
     """First come, first served: the longest-waiting story is read first."""
 
+    label = "Oldest story first"
+
 
 @QUEUE.register("newest_first")
 class NewestFirst(QueueOrder):
     """The newest story first, as a platform's front page shows them; old ones sink."""
+
+    label = "Newest story first"
 
     def order(self, items):
         return items[::-1]
@@ -40,6 +44,8 @@ class NewestFirst(QueueOrder):
 class MildestFirst(QueueOrder):
     """The least hostile story first: staff who fear the stage pick the easy ones."""
 
+    label = "Mildest story first"
+
     def order(self, items):
         return sorted(items, key=lambda item: item.story.hostility)
 
@@ -47,6 +53,8 @@ class MildestFirst(QueueOrder):
 @QUEUE.register("most_hostile_first")
 class MostHostileFirst(QueueOrder):
     """The most hostile story first: a team that treats the angriest as the most urgent."""
+
+    label = "Most hostile story first"
 
     def order(self, items):
         return sorted(items, key=lambda item: -item.story.hostility)

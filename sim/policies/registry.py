@@ -43,6 +43,11 @@ class Registry:
         doc = self._classes[name].__doc__ or ""
         return doc.strip().splitlines()[0] if doc.strip() else ""
 
+    def label(self, name: str) -> str:
+        """A short human label: the class's ``label`` attribute, else the name made readable."""
+        label = vars(self._classes[name]).get("label")  # its own, not a parent's
+        return label if isinstance(label, str) and label else name.replace("_", " ").capitalize()
+
 
 SCRIPTING = Registry("scripting")
 STAGING = Registry("staging")

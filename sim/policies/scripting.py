@@ -61,6 +61,8 @@ class NoScript(Script):
     time for anything better.
     """
 
+    label = "No script: staff improvise"
+
     def choose(self, confidence, needs):
         return _most_engaged(confidence, needs, self.config.improvisation_penalty)
 
@@ -78,6 +80,8 @@ class GenericTemplates(Script):
     Every reply is generic whatever the responder could do; templates expose nobody.
     """
 
+    label = "Generic templates"
+
     def choose(self, confidence, needs):
         return GENERIC if confidence >= needs[0] else NONE
 
@@ -92,6 +96,8 @@ class StageDirections(Script):
     that, a "knee-jerk" generic one with probability ``p_knee_jerk`` (a Site C concern),
     which the guidelines count as poor.
     """
+
+    label = "Stage directions for conversations"
 
     @property
     def cue(self):

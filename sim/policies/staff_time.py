@@ -24,6 +24,8 @@ class StaffTime:
 class Protected(StaffTime):
     """The allowance is protected every week."""
 
+    label = "Protected time"
+
     def weekly_hours(self, u, hours):
         return hours
 
@@ -31,6 +33,8 @@ class Protected(StaffTime):
 @STAFF_TIME.register("squeezed")
 class Squeezed(StaffTime):
     """Feedback work fits round other work: a week is lost with probability ``p_squeezed_week``."""
+
+    label = "Time squeezed by other work"
 
     def weekly_hours(self, u, hours):
         return 0.0 if u < self.config.p_squeezed_week else hours

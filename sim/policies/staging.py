@@ -25,6 +25,8 @@ class Staging:
 class MeetOnline(Staging):
     """Meet patients where they post: replies stay public and discuss the issue (Site C)."""
 
+    label = "Meet patients online"
+
     def redirects(self, negative):
         return False
 
@@ -36,6 +38,8 @@ class RedirectOffline(Staging):
     ``redirect_sentiment`` chooses which stories: "negative" (Site B's negative template) or
     "all" (Site A's single PALS reply).
     """
+
+    label = "Redirect offline to PALS"
 
     def redirects(self, negative):
         return negative or self.config.redirect_sentiment == "all"
