@@ -175,6 +175,9 @@ def register(sub) -> None:
         metavar="KEY=VALUE",
         help="override a scenario field, e.g. --set scripting.policy=generic_templates",
     )
+    from sim.national.cli import add_run_options
+
+    add_run_options(run)  # --workers, --scheduler: system files (sim/national)
     run.set_defaults(handler=cmd_run)
 
     story = sub.add_parser(
@@ -212,10 +215,13 @@ def limit_flag(parser: argparse.ArgumentParser) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim import limits
+    from sim.national.cli import maybe_run_system
     from sim.runner import check_out, freeze_imports, outside_the_run, preflight, run, write
     from sim.scenario import load_scenario
 
     freeze_imports()
+    if (status := maybe_run_system(args)) is not None:  # a system file: sim/national
+        return status
     # the default folder is the tool's own: a previous run there is replaced
     overwrite = args.overwrite or args.out is None
     out = args.out or Path("results") / f"{Path(args.scenario).stem}-seed{args.seed}"
