@@ -206,25 +206,29 @@ def _on(pattern):
     return replace(pattern, site="")
 
 
+def summarise(values, low: float, high: float) -> dict[str, float]:
+    """One parameter's accepted values: median, 2.5-97.5% range, and IQR over the prior's
+    (half the range of a uniform prior); NaN where there are too few values to say."""
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return dict(median=math.nan, lo=math.nan, hi=math.nan, iqr_ratio=math.nan)
+    q25, q75 = np.percentile(values, [25, 75])
+    return dict(
+        median=float(np.median(values)),
+        lo=float(np.percentile(values, 2.5)),
+        hi=float(np.percentile(values, 97.5)),
+        # fewer than four accepted values say nothing about spread
+        iqr_ratio=float((q75 - q25) / ((high - low) / 2)) if len(values) >= 4 else math.nan,
+    )
+
+
 def identification(cal: Calibration, points: list[Point]) -> dict[str, dict[str, float]]:
     """Per parameter: accepted median, 2.5-97.5% range, and IQR relative to the prior's."""
     accepted = [p for p in points if p.accepted]
-    out = {}
-    for par in cal.parameters:
-        values = np.array([p.values[par.path] for p in accepted], dtype=float)
-        prior_iqr = (par.high - par.low) / 2
-        if len(values) == 0:
-            out[par.path] = dict(median=math.nan, lo=math.nan, hi=math.nan, iqr_ratio=math.nan)
-            continue
-        q25, q75 = np.percentile(values, [25, 75])
-        out[par.path] = dict(
-            median=float(np.median(values)),
-            lo=float(np.percentile(values, 2.5)),
-            hi=float(np.percentile(values, 97.5)),
-            # fewer than four accepted values say nothing about spread
-            iqr_ratio=float((q75 - q25) / prior_iqr) if len(values) >= 4 else math.nan,
-        )
-    return out
+    return {
+        par.path: summarise([p.values[par.path] for p in accepted], par.low, par.high)
+        for par in cal.parameters
+    }
 
 
 def report(cal: Calibration, points: list[Point], ident: dict) -> str:

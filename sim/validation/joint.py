@@ -325,22 +325,13 @@ def calibrate_jointly(joint: Joint, workers: int = 1, run_many=None) -> list[Joi
 
 def posterior(joint: Joint, points: list[JointPoint]) -> dict[str, dict[str, float]]:
     """Per parameter: accepted median, 2.5-97.5% range, IQR over the prior's."""
+    from sim.validation.calibrate import summarise
+
     accepted = [p for p in points if p.accepted]
-    out = {}
-    for par in joint.parameters:
-        values = np.array([p.values[par.name] for p in accepted], dtype=float)
-        prior_iqr = (par.high - par.low) / 2
-        if len(values) == 0:
-            out[par.name] = dict(median=math.nan, lo=math.nan, hi=math.nan, iqr_ratio=math.nan)
-            continue
-        q25, q75 = np.percentile(values, [25, 75])
-        out[par.name] = dict(
-            median=float(np.median(values)),
-            lo=float(np.percentile(values, 2.5)),
-            hi=float(np.percentile(values, 97.5)),
-            iqr_ratio=float((q75 - q25) / prior_iqr) if len(values) >= 4 else math.nan,
-        )
-    return out
+    return {
+        par.name: summarise([p.values[par.name] for p in accepted], par.low, par.high)
+        for par in joint.parameters
+    }
 
 
 def report(joint: Joint, points: list[JointPoint], post: dict) -> str:
