@@ -111,7 +111,7 @@ def is_joint(data: dict[str, Any]) -> bool:
 def load_joint(path: str | Path) -> Joint:
     """Read a joint calibration file and build every parameter's prior."""
     from sim.scenario import read_toml
-    from sim.validation.patterns import load_patterns
+    from sim.validation.patterns import KINDS, load_patterns
 
     path = Path(path)
     src = str(path)
@@ -132,10 +132,8 @@ def load_joint(path: str | Path) -> Joint:
                 f"expected sites of {patterns_path}: {sorted(pattern_set.sites)}, got {site!r}",
             )
     kinds = data.get("kinds", ["calibrated"])
-    if not isinstance(kinds, list) or not all(
-        k in ("structural", "calibrated", "independent") for k in kinds
-    ):
-        raise ScenarioError(src, "kinds", "expected a list of structural, calibrated, independent")
+    if not isinstance(kinds, list) or not all(k in KINDS for k in kinds):
+        raise ScenarioError(src, "kinds", f"expected a list of {', '.join(KINDS)}")
     counts = {}
     for key, default, lowest in (
         ("samples", None, 1),
@@ -281,18 +279,17 @@ def calibrate_jointly(joint: Joint, workers: int = 1, run_many=None) -> list[Joi
     """Run every hypercube point at every site and judge it by the chosen patterns."""
     from scipy.stats import qmc
 
-    from sim.scenario import load_scenario, read_toml
+    from sim.scenario import load_scenario
     from sim.validation.patterns import load_patterns
     from sim.validation.validate import judge, replicate, replication_seeds
 
     run_many = run_many or replicate
     pattern_set = load_patterns(joint.patterns)
-    kind_of = {e.get("id"): e.get("kind") for e in read_toml(joint.patterns).get("pattern", [])}
     judged = [
         p
         for p in pattern_set.patterns
         if p.gate
-        and kind_of.get(p.id) in joint.kinds
+        and p.kind in joint.kinds
         and p.site in joint.sites
         and (p.than is None or p.than in joint.sites)
     ]
