@@ -140,16 +140,22 @@ class Frontstage:
                 else:
                     waiting.append(item)
             if waiting:
-                waiting = self._session(inbox, self.culture.queue.order(waiting), now)
+                self._session(inbox, self.culture.queue.order(waiting), now)
+                # What is left keeps its arrival order: the queue policy orders a copy.
+                waiting = [
+                    item
+                    for item in waiting
+                    if not item.done and not (item.kind == FIRST and item.story.n_responses)
+                ]
             items[:] = waiting + later + items[known:]
 
-    def _session(self, inbox: int, items: list[Item], now: float) -> list[Item]:
-        """One team's sitting: members read in turn while their time lasts; returns what is
-        left waiting, in its old order."""
+    def _session(self, inbox: int, items: list[Item], now: float) -> None:
+        """One team's sitting: members take turns reading ``items`` in the given order while
+        their time lasts; an item a member answers is marked done."""
         team = self._team(inbox)
         n = len(team)
         if not n:
-            return items
+            return
         read_cost = self.culture.effort.hours_read
         week = self.clock.day // 7
         refill = self._refill
@@ -175,8 +181,7 @@ class Frontstage:
                 elapsed += read_cost
                 spent = self.consider(staff, item, now + elapsed / 24.0)
                 if spent < 0:  # no time for any reply: this member is done for the week
-                    still.extend(left[i + 1 :])
-                    still.append(item)
+                    still.extend(left[i:])
                     break
                 elapsed += spent
                 if not item.done:
@@ -184,7 +189,6 @@ class Frontstage:
             left = still
             if not left:
                 break
-        return left
 
     def _refill(self, staff) -> float:
         times = self.culture.scenario.staff_time

@@ -81,3 +81,22 @@ def test_detached_backstage_lowers_changes_without_shutting_them():
     linked = run(site("site_c"), seed=5)
     detached = run(site("site_c").with_overrides({"backstage.policy": "detached"}), seed=5)
     assert 0 < detached.summary["changes_made"] < linked.summary["changes_made"] / 3
+
+
+def test_queue_order_holds_day_after_day():
+    """Under a squeezed team, newest first answers what it answers within days, every day;
+    oldest first lets every story wait until the backlog reaches it."""
+    waits = {}
+    for order in ("newest_first", "oldest_first"):
+        scenario = site("site_b").with_overrides(
+            {
+                **STILL,
+                "days": 240,
+                "stories.per_day": 3.0,
+                "staff_time.central_hours_per_week": 0.6,
+                "queue.policy": order,
+            }
+        )
+        delays = run(scenario, seed=2).stories["days_to_first_response"].dropna()
+        waits[order] = float(delays.median())
+    assert waits["newest_first"] < 3 < 20 < waits["oldest_first"], waits
