@@ -372,7 +372,13 @@ def report(joint: Joint, points: list[JointPoint], post: dict) -> str:
     return "\n".join(lines)
 
 
-def write_scenarios(joint: Joint, points, post, command: str, constrained: float = 0.8):
+#: IQR ratio below which a parameter counts as constrained by the patterns. With a dozen
+#: accepted points the ratio of an unconstrained (uniform) parameter scatters by about
+#: +/-0.25 around 1, so only ratios below one half are read as the patterns' doing.
+CONSTRAINED = 0.5
+
+
+def write_scenarios(joint: Joint, points, post, command: str, constrained: float = CONSTRAINED):
     """Per site, a scenario extending the site file with the accepted medians of the
     parameters the patterns constrain (IQR ratio below ``constrained``)."""
     from sim.runner import git_commit
