@@ -115,3 +115,16 @@ def test_bad_joint_files_are_one_line_errors(tmp_path, extra, message):
 def test_shipped_joint_calibration_file_loads():
     joint = load_joint(SCENARIOS.parent / "calibration" / "joint.toml")
     assert len(joint.parameters) > 80 and joint.kinds == ("calibrated",)
+
+
+def test_shipped_joint_calibrated_sites_load_and_state_their_provenance():
+    files = sorted((SCENARIOS / "calibrated" / "joint").glob("site_*.toml"))
+    assert [f.name for f in files] == ["site_a.toml", "site_b.toml", "site_c.toml"]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        scenario = load_scenario(path)
+        assert scenario.name.endswith("(calibrated)")
+        assert "curtain calibrate calibration/joint.toml" in text and "# accepted:" in text
+        for line in text.splitlines():
+            if "=" in line and not line.startswith(("#", "extends", "name")):
+                assert "# calibrated (joint, was" in line, line
