@@ -407,3 +407,29 @@ def test_a_dask_scheduler_address_on_loopback_gives_the_same_results(tmp_path):
     for name in ("daily", "stories", "events", "organisations"):
         pd.testing.assert_frame_equal(getattr(serial, name), getattr(remote, name))
     assert serial.summary == remote.summary
+
+
+def test_curtain_experiment_runs_a_national_policy_file_the_same_serially_and_pooled(tmp_path):
+    from sim.cli import main
+    from sim.national.compare import FILES
+
+    system = small_file(tmp_path)
+    exp = tmp_path / "policies.toml"
+    exp.write_text(
+        f'name = "p"\nsystem = "{system}"\ndays = 30\nreplications = 1\nbase_seed = 5\n'
+        'baseline = "none"\n[[arms]]\nname = "none"\n[[arms]]\nname = "time"\n'
+        '[[arms.policies]]\nname = "time"\nday = 10\n'
+        'set = { "staff_time.central_hours_per_week" = 6.0 }\n',
+        encoding="utf-8",
+    )
+    outs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}"
+        assert (
+            main(["experiment", str(exp), "--out", str(out), "--workers", workers, "--quiet"]) == 0
+        )
+        assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+        outs.append(out)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(outs[0] / "runs.parquet"), pd.read_parquet(outs[1] / "runs.parquet")
+    )

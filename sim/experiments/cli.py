@@ -137,6 +137,8 @@ def cmd_experiment(args: argparse.Namespace, require: tuple[str, ...] = ()) -> i
 
 
 def _experiment(args: argparse.Namespace, require: tuple[str, ...]) -> int:
+    if not require and _is_national(args.file):
+        return _national_experiment(args)
     from sim.experiments.engine import run_experiment
     from sim.experiments.figures import parse_formats
     from sim.experiments.report import write_report
@@ -242,6 +244,41 @@ def cmd_compare(args: argparse.Namespace) -> int:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         args.file = str(path)
         return cmd_experiment(args)
+
+
+def _is_national(path: str) -> bool:
+    """A national policy experiment: arms of policies over a system file (docs/national.md)."""
+    from sim.scenario import read_toml
+
+    data = read_toml(Path(path))
+    return "system" in data and "arms" in data
+
+
+def _national_experiment(args: argparse.Namespace) -> int:
+    """`curtain experiment` on a national policy file: arms against a baseline, paired."""
+    from sim.national.compare import (
+        FILES,
+        format_result,
+        load_policy_experiment,
+        run_policy_experiment,
+        write_policy_experiment,
+    )
+
+    spec = load_policy_experiment(Path(args.file))
+    out = Path(args.out) if args.out else Path("results") / spec.name
+    if not args.quiet:
+        engine = f"Dask {args.scheduler}" if args.scheduler else f"{args.workers} workers"
+        print(f"{spec.name}: {len(spec.arms)} arms x {spec.replications} replications, {engine}")
+    result = run_policy_experiment(
+        args.file,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        scratch=out.parent / f".{out.name}.dask-scratch",
+    )
+    write_policy_experiment(result, out)
+    print(format_result(result))
+    print(f"\nwrote {', '.join(FILES)} to {out}")
+    return 0
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:

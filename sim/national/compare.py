@@ -1,7 +1,8 @@
 """National policy experiments: arms of national policies against no policy, replicated.
 
-    python -m sim.national.compare experiments/national/national_policies.toml --out DIR
-        [--workers 2 | --scheduler local|tcp://host:port] [--reps N]
+    curtain experiment experiments/national_policies.toml --out DIR
+        [--workers 2 | --scheduler local|tcp://host:port]
+    python -m sim.national.compare experiments/national_policies.toml --out DIR [--reps N]
 
 The experiment file names a system file, the replications and a base seed, and lists
 ``[[arms]]``, each with its ``[[arms.policies]]`` (the system file's ``[[policies]]`` form)
