@@ -433,3 +433,22 @@ def test_curtain_experiment_runs_a_national_policy_file_the_same_serially_and_po
     pd.testing.assert_frame_equal(
         pd.read_parquet(outs[0] / "runs.parquet"), pd.read_parquet(outs[1] / "runs.parquet")
     )
+
+
+def test_curtain_validate_reads_a_national_pattern_file(tmp_path, capsys):
+    from sim.cli import main
+
+    system = small_file(tmp_path)
+    patterns = tmp_path / "national.toml"
+    patterns.write_text(
+        f'system = "{system}"\n[[pattern]]\nid = "N.x"\nkind = "independent"\n'
+        'name = "n"\nmeasure = "share_none"\nevidence = "e"\nsource = "s"\nlow = 0.0\n'
+        'high = 1.0\nreason = "r"\n',
+        encoding="utf-8",
+    )
+    args = ["validate", "--patterns", str(patterns), "--reps", "2", "--days", "20"]
+    assert main([*args, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["id"] == "N.x" and rows[0]["kind"] == "independent" and rows[0]["passed"]
+    assert main([*args, "--discrimination"]) == 2
+    assert "national pattern file" in capsys.readouterr().err

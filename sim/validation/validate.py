@@ -297,6 +297,8 @@ def run_validation(args) -> int:
     samples = getattr(args, "samples", None)
     if samples is not None and not robust:
         raise CurtainError("--samples: only with --robustness (the number of perturbations)")
+    if _is_national(args.patterns):
+        return _validate_national(args, discriminate or robust)
     patterns = load_patterns(args.patterns)
     replace = dict(_site_assignment(a) for a in args.site or [])
     scenarios = load_sites(patterns, replace)
@@ -331,6 +333,34 @@ def run_validation(args) -> int:
         if any(not o.pattern.gate for o in outcomes):
             print("Rows with a result in brackets are shown for comparison and never fail.")
     return 1 if bad else 0
+
+
+def _is_national(path) -> bool:
+    """A national pattern file: it names a system file (validation/national.toml)."""
+    from pathlib import Path
+
+    from sim.scenario import read_toml
+
+    return "system" in read_toml(Path(path))
+
+
+def _validate_national(args, check: bool) -> int:
+    """`curtain validate --patterns validation/national.toml`: the national rows, each with
+    its kind, read from national runs of the pattern file's system (docs/national.md)."""
+    import json
+
+    from sim.errors import CurtainError
+    from sim.national.validate import format_rows, validate_national
+
+    if check or args.site:
+        raise CurtainError(
+            f"--patterns {args.patterns}: a national pattern file takes neither "
+            "--discrimination, --robustness nor --site"
+        )
+    reps = args.reps if args.reps is not None else 3
+    rows = validate_national(args.patterns, reps, args.workers, days=args.days)
+    print(json.dumps(rows, indent=2) if args.json else format_rows(rows))
+    return 0 if all(r["passed"] for r in rows) else 1
 
 
 def _site_assignment(text: str) -> tuple[str, str]:
