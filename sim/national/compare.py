@@ -233,6 +233,15 @@ def write_policy_experiment(result: dict[str, Any], out_dir: str | Path) -> Path
     return out
 
 
+#: Class names on a figure's axes, broken to fit a small panel.
+CLASS_LABELS = {"non-responder": "non-\nresponder", "conversational": "conver-\nsational"}
+
+
+def _arm_label(name: str) -> str:
+    """An arm's name in words for a figure: "response_standard" -> "Response standard"."""
+    return name.replace("_", " ").capitalize()
+
+
 def _figures(result: dict[str, Any], folder: Path) -> None:
     import matplotlib
 
@@ -243,16 +252,17 @@ def _figures(result: dict[str, Any], folder: Path) -> None:
     arms = [a.name for a in exp.arms]
     runs = result["runs"]
     means = runs.groupby("arm")[[f"organisations_{k}" for k in CLASSES]].mean().reindex(arms)
-    colours = ("#9e9e9e", "#e0a030", "#6fa8dc", "#2e7d32")
+    colours = ("#999999", "#E69F00", "#56B4E9", "#009E73")  # Okabe-Ito
+    labels = [_arm_label(a) for a in arms]
     fig, ax = plt.subplots(figsize=(8, 4.5))
     left = np.zeros(len(arms))
     for k, colour in zip(CLASSES, colours, strict=True):
         values = means[f"organisations_{k}"].to_numpy()
-        ax.barh(arms, values, left=left, color=colour, label=k)
+        ax.barh(labels, values, left=left, color=colour, label=k)
         left += values
     ax.invert_yaxis()
     ax.set_xlabel(f"organisations (mean of {result['summary']['replications']} replications)")
-    ax.set_title(f"{exp.name}: organisations by response typology class")
+    ax.set_title("Trusts by response typology class, under each national policy")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.32), ncol=4, frameon=False)
     fig.tight_layout()
     fig.savefig(folder / "classes.png", dpi=120)
@@ -281,13 +291,20 @@ def _figures(result: dict[str, Any], folder: Path) -> None:
             for j in range(len(CLASSES)):
                 n = int(table.iloc[i, j])
                 if n:
-                    ax.text(j, i, str(n), ha="center", va="center", fontsize=8)
-        ax.set_xticks(range(len(CLASSES)), [c[:5] for c in CLASSES], fontsize=8)
-        ax.set_yticks(range(len(CLASSES)), [c[:5] for c in CLASSES], fontsize=8)
-        ax.set_title(arm, fontsize=9)
+                    dark = shares.iloc[i, j] > 0.6
+                    colour = "white" if dark else "black"
+                    ax.text(j, i, str(n), ha="center", va="center", fontsize=8, color=colour)
+        names = [CLASS_LABELS.get(c, c) for c in CLASSES]
+        ax.set_xticks(range(len(CLASSES)), names, fontsize=7)
+        ax.set_yticks(range(len(CLASSES)), names, fontsize=7)
+        ax.set_title(_arm_label(arm), fontsize=9)
         ax.set_xlabel("class under the policy", fontsize=8)
     axes[0].set_ylabel("class with no policy", fontsize=8)
-    fig.suptitle("Organisations moved between classes (counts over replications)", fontsize=10)
+    fig.suptitle(
+        "Where each policy moves Trusts between classes (Trusts, summed over replications; "
+        "shade: share of the row)",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(folder / "transitions.png", dpi=120)
     plt.close(fig)
