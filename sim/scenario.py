@@ -529,17 +529,19 @@ class StaffTime(LeverSection):
     )
 
 
+def at_least_one_change(changes: dict[str, Any]) -> dict[str, Any]:
+    """A ``set`` table of an intervention (or a national policy) must change something."""
+    if not changes:
+        raise ValueError("expected at least one field to change")
+    return changes
+
+
 class Intervention(Section):
     day: Count = Field(description="Day (from 0) at the start of which the change applies.")
     set: dict[str, Any] = Field(description="Dotted scenario fields and their new values.")
     note: str = Field("", description="What happened, in words (for the ledger).")
 
-    @field_validator("set")
-    @classmethod
-    def _not_empty(cls, v: dict[str, Any]) -> dict[str, Any]:
-        if not v:
-            raise ValueError("expected at least one field to change")
-        return v
+    _changes = field_validator("set")(at_least_one_change)
 
 
 class Scenario(Section):

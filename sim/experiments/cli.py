@@ -256,26 +256,14 @@ def _is_national(path: str) -> bool:
 
 def _national_experiment(args: argparse.Namespace) -> int:
     """`curtain experiment` on a national policy file: arms against a baseline, paired."""
-    from sim.national.compare import (
-        FILES,
-        format_result,
-        load_policy_experiment,
-        run_policy_experiment,
-        write_policy_experiment,
-    )
+    from sim.national.compare import FILES, format_result, load_policy_experiment, run_and_write
 
     spec = load_policy_experiment(Path(args.file))
     out = Path(args.out) if args.out else Path("results") / spec.name
     if not args.quiet:
         engine = f"Dask {args.scheduler}" if args.scheduler else f"{args.workers} workers"
         print(f"{spec.name}: {len(spec.arms)} arms x {spec.replications} replications, {engine}")
-    result = run_policy_experiment(
-        args.file,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        scratch=out.parent / f".{out.name}.dask-scratch",
-    )
-    write_policy_experiment(result, out)
+    result = run_and_write(args.file, out, workers=args.workers, scheduler=args.scheduler)
     print(format_result(result))
     print(f"\nwrote {', '.join(FILES)} to {out}")
     return 0

@@ -332,6 +332,23 @@ def format_result(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def run_and_write(
+    path: str | Path,
+    out: str | Path,
+    workers: int = 1,
+    scheduler: str | None = None,
+    replications: int | None = None,
+) -> dict[str, Any]:
+    """Run a policy experiment and write its files to ``out``; its Dask scratch space sits
+    beside ``out``. Returns the result (for :func:`format_result`)."""
+    out = Path(out)
+    result = run_policy_experiment(
+        path, workers, scheduler, replications, scratch=out.parent / f".{out.name}.dask-scratch"
+    )
+    write_policy_experiment(result, out)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Compare national policies (arms) with none.")
     parser.add_argument("experiment")
@@ -340,16 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scheduler", default=None)
     parser.add_argument("--reps", type=int, default=None, help="override the replications")
     args = parser.parse_args(argv)
+    out = Path(args.out)
     try:
-        out = Path(args.out)
-        result = run_policy_experiment(
-            args.experiment,
-            args.workers,
-            args.scheduler,
-            args.reps,
-            scratch=out.parent / f".{out.name}.dask-scratch",
-        )
-        write_policy_experiment(result, out)
+        result = run_and_write(args.experiment, out, args.workers, args.scheduler, args.reps)
     except CurtainError as err:
         print(f"curtain: error: {err}", file=sys.stderr)
         return 2

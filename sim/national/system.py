@@ -25,7 +25,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim.errors import ScenarioError
 from sim.national.sampling import as_distribution
 from sim.national.typology import CLASSES
-from sim.scenario import Scenario, _expectation, load_scenario, read_toml
+from sim.scenario import (
+    Scenario,
+    _expectation,
+    at_least_one_change,
+    load_scenario,
+    read_toml,
+)
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 #: Keys that make a TOML file a system file rather than a scenario.
@@ -112,12 +118,7 @@ class Policy(_Section):
     note: str = ""
     where: Condition = Field(default_factory=Condition, description="Who it applies to.")
 
-    @field_validator("set")
-    @classmethod
-    def _not_empty(cls, v: dict[str, Any]) -> dict[str, Any]:
-        if not v:
-            raise ValueError("expected at least one field to change")
-        return v
+    _changes = field_validator("set")(at_least_one_change)
 
 
 class System(_Section):
