@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import mesa
 
-from sim.story import CONVERSATIONAL, GENERIC, PERSONALISED, RESPONSE_TYPES
+from sim.story import CONVERSATIONAL, GENERIC, PERSONALISED
 
 MOTIVES = ("other_patients", "staff", "service")
 
@@ -232,4 +232,3 @@ ROLE_CLASSES = {
     "communications": CommunicationsStaff,
 }
 ROLES = (*ROLE_CLASSES, "manager")
-RESPONSE_LABELS = dict(enumerate(RESPONSE_TYPES))
