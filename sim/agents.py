@@ -9,7 +9,8 @@
 - :class:`CommunicationsStaff`: guards reputation; may own the replies (Site B) and keeps the
   gate on the cast list, opening it as fears ease (mechanism 9).
 
-Patients join the model when they first post and are never stepped: their decisions happen
+Patients join the model when they first post (registered with Mesa in daily batches) and are
+never stepped: their decisions happen
 at the moments the story's journey reaches them. Staff are not stepped either: the
 frontstage asks them when a story alerts them. Randomness reaches agents as uniform draws
 from the model's generator.
@@ -38,7 +39,11 @@ class Patient(mesa.Agent):
     def __init__(
         self, model, service: int, motive: int, values_anonymity: bool, willingness: float
     ):
-        super().__init__(model)
+        # Thousands join a year: the model registers each day's new authors with Mesa in one
+        # batch (sim.mesa_core.register) rather than one by one through Agent.__init__.
+        self.model = model
+        self.unique_id = None
+        self.pos = None
         self.service = service  # the service they use; later stories are about it too
         self.motive = motive
         self.values_anonymity = values_anonymity

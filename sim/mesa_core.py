@@ -86,3 +86,47 @@ def _register_deferred(name: str, core: dict[str, str]) -> None:
     parent, _, child = name.rpartition(".")
     if parent:
         setattr(sys.modules[parent], child, package)
+
+
+def register(model, agents: list) -> None:
+    """Register a batch of new agents with ``model``, as ``mesa.Agent.__init__`` does for one.
+
+    Each agent gets the next ``unique_id`` in list order and joins ``model.agents`` and
+    ``model.agents_by_type``, so the model afterwards is exactly as if each had been created
+    through ``Agent.__init__`` in turn. Mesa's own path costs about 1.5 us an agent (a
+    signal wrapper, a debug message formatted whether or not it is logged, two set
+    insertions); a model that admits thousands of patients a year registers each day's in one
+    step here. The agents' ``__init__`` must set ``model`` and ``pos`` and leave registration
+    to this function. Mesa's ``AGENT_ADDED`` signal is not sent for the batch: Curtain observes
+    no Mesa signals. Should Mesa's registry be laid out differently (a future version), each
+    agent goes through ``model.register_agent`` instead: slower, never wrong.
+    """
+    if not agents:
+        return
+    kind = type(agents[0])
+    try:
+        everyone = model._all_agents._agents
+        of_kind = model._agents_by_type.get(kind)
+        counter = model.agent_id_counter
+        laid_out = isinstance(everyone, dict) and isinstance(counter, int)
+    except AttributeError:
+        laid_out = False
+    if not laid_out or any(type(agent) is not kind for agent in agents):
+        for agent in agents:
+            model.register_agent(agent)
+    else:
+        if of_kind is None:  # the first of its kind: Mesa builds the type's agent set
+            model.register_agent(agents[0])
+            of_kind = model._agents_by_type[kind]
+            counter = model.agent_id_counter
+            rest = agents[1:]
+        else:
+            rest = agents
+        for offset, agent in enumerate(rest):
+            agent.unique_id = counter + offset
+        model.agent_id_counter = counter + len(rest)
+        everyone.update(dict.fromkeys(rest))
+        of_kind._agents.update(dict.fromkeys(rest))
+    for dataset in getattr(kind, "_datasets", ()):  # Mesa's data registry, when it tracks them
+        for agent in agents:
+            model.data_registry[dataset].add_agent(agent)

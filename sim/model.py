@@ -36,6 +36,7 @@ from sim.care import Services
 from sim.castlist import CastList
 from sim.frontstage import Frontstage
 from sim.lifecycle import BOARD_REVIEW, INTERVENTION, RECRUITED, Lifecycle
+from sim.mesa_core import register
 from sim.metrics import Recorder
 from sim.policies.registry import REGISTRIES
 from sim.scenario import LEVERS, Intervention, Scenario
@@ -268,18 +269,18 @@ class CurtainModel(mesa.Model):
         p_anonymity = patients.share_valuing_anonymity
         willingness = patients.willingness_initial
         n_services = len(self.services)
-        for row in draws[n_returning:]:
-            u_motive = row[5]
-            motive = 0 if u_motive < first else (1 if u_motive < second else 2)
-            authors.append(
-                Patient(
-                    self,
-                    int(row[4] * n_services),
-                    motive,
-                    row[6] < p_anonymity,
-                    willingness,
-                )
+        newcomers = [
+            Patient(
+                self,
+                int(row[4] * n_services),
+                0 if row[5] < first else (1 if row[5] < second else 2),  # motive
+                row[6] < p_anonymity,
+                willingness,
             )
+            for row in draws[n_returning:]
+        ]
+        register(self, newcomers)
+        authors += newcomers
 
         quality = self.services.quality
         p_actionable_positive = scenario.stories.p_actionable_positive
