@@ -142,12 +142,16 @@ class StaffMember(mesa.Agent):
             self.hours_left = refill(self)
         return self.hours_left
 
-    def spend(self, hours: float, reply: bool = True) -> None:
-        """Use ``hours`` of this week's allowance (reading a story, or replying)."""
+    def read(self, hours: float) -> None:
+        """Use ``hours`` of this week's allowance reading an inbox item."""
         self.hours_left -= hours
         self.hours_spent += hours
-        if reply:
-            self.responses += 1
+
+    def spend(self, hours: float) -> None:
+        """Use ``hours`` of this week's allowance writing a reply."""
+        self.hours_left -= hours
+        self.hours_spent += hours
+        self.responses += 1
 
     # -- confidence (mechanism 2) -----------------------------------------------
     def _set_confidence(self, value: float) -> None:

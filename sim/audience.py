@@ -93,6 +93,7 @@ _GENERIC_STATES = [k for k in range(N_STATES) if _best(k) == GENERIC]
 _IS_GENERIC = [_best(k) == GENERIC for k in range(N_STATES)]
 _IS_ANSWERED = [_best(k) != NONE for k in range(N_STATES)]
 _IS_WORTH = [_best(k) >= PERSONALISED or bool((k >> 5) & 1) for k in range(N_STATES)]
+_FLAGS = list(zip(_IS_ANSWERED, _IS_GENERIC, _IS_WORTH, strict=True))
 
 
 def _sigmoid(x: float) -> float:
@@ -131,9 +132,21 @@ class Audience:
         state = state_of(story)
         old = story.seen_state
         if state != old:
-            w = self._weight(story)
-            self._shift(old, -w)
-            self._shift(state, w)
+            # _shift(old, -w) then _shift(state, w), written out: called for every reply.
+            w = math.exp((story.posted_at - self.base_day) / self.attention_days)
+            weights = self.weights
+            weights[old] -= w
+            weights[state] += w
+            answered_old, generic_old, worth_old = _FLAGS[old]
+            answered_new, generic_new, worth_new = _FLAGS[state]
+            if answered_old != answered_new:
+                self.answered += w if answered_new else -w
+            if generic_old != generic_new:
+                self.generic += w if generic_new else -w
+            if worth_old != worth_new:
+                self.worthy += w if worth_new else -w
+            plain = self._plain
+            self.plain = self.plain + -w * plain[old] + w * plain[state]
             story.seen_state = state
 
     def _shift(self, state: int, w: float) -> None:

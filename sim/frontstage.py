@@ -125,6 +125,7 @@ class Frontstage:
             return
         now = day + times.session_hour / 24.0
         limit = self.culture.scenario.queue.give_up_after_days
+        order = self.culture.queue.order
         for inbox in sorted(self.inboxes):
             items = self.inboxes[inbox]
             known = len(items)  # a session may add items to its own inbox (a colleague's)
@@ -140,14 +141,16 @@ class Frontstage:
                 else:
                     waiting.append(item)
             if waiting:
-                self._session(inbox, self.culture.queue.order(waiting), now)
+                self._session(inbox, order(waiting), now)
                 # What is left keeps its arrival order: the queue policy orders a copy.
                 waiting = [
                     item
                     for item in waiting
                     if not item.done and not (item.kind == FIRST and item.story.n_responses)
                 ]
-            items[:] = waiting + later + items[known:]
+                items[:] = waiting + later + items[known:]
+            elif len(later) < known:
+                items[:] = later + items[known:]
 
     def _session(self, inbox: int, items: list[Item], now: float) -> None:
         """One team's sitting: members take turns reading ``items`` in the given order while
@@ -159,6 +162,7 @@ class Frontstage:
         read_cost = self.culture.effort.hours_read
         week = self.clock.day // 7
         refill = self._refill
+        consider = self.consider
         start = int(self.uniform() * n)
         left = items
         for k in range(n):
@@ -176,10 +180,10 @@ class Frontstage:
                 if staff.hours_left < read_cost:
                     still.extend(left[i:])
                     break
-                staff.spend(read_cost, reply=False)
+                staff.read(read_cost)
                 self.hours_spent += read_cost
                 elapsed += read_cost
-                spent = self.consider(staff, item, now + elapsed / 24.0)
+                spent = consider(staff, item, now + elapsed / 24.0)
                 if spent < 0:  # no time for any reply: this member is done for the week
                     still.extend(left[i:])
                     break
@@ -352,7 +356,7 @@ class Frontstage:
             steps_in
             and manager.hours_available(day // 7, self._refill) >= self.culture.effort.hours_read
         ):
-            manager.spend(self.culture.effort.hours_read, reply=False)
+            manager.read(self.culture.effort.hours_read)
             self.hours_spent += self.culture.effort.hours_read
             if self.consider(manager, Item(day, story, FIRST), day + 0.75, nudge=1.0) > 0:
                 return
