@@ -112,7 +112,10 @@ class StaffMember(mesa.Agent):
     role = "staff"
 
     def __init__(self, model, service: int, confidence: float, legitimacy: float):
-        super().__init__(model)
+        # Registered with Mesa by whoever hires, in one batch (sim.mesa_core.register).
+        self.model = model
+        self.unique_id = None
+        self.pos = None
         self.service = service  # -1: a central team, not one service
         self.confidence = confidence
         self.legitimacy = legitimacy

@@ -101,32 +101,31 @@ def register(model, agents: list) -> None:
     no Mesa signals. Should Mesa's registry be laid out differently (a future version), each
     agent goes through ``model.register_agent`` instead: slower, never wrong.
     """
-    if not agents:
-        return
-    kind = type(agents[0])
     try:
         everyone = model._all_agents._agents
-        of_kind = model._agents_by_type.get(kind)
-        counter = model.agent_id_counter
-        laid_out = isinstance(everyone, dict) and isinstance(counter, int)
+        by_type = model._agents_by_type
+        laid_out = isinstance(everyone, dict) and isinstance(model.agent_id_counter, int)
     except AttributeError:
         laid_out = False
-    if not laid_out or any(type(agent) is not kind for agent in agents):
+    if not laid_out:
         for agent in agents:
             model.register_agent(agent)
     else:
-        if of_kind is None:  # the first of its kind: Mesa builds the type's agent set
-            model.register_agent(agents[0])
-            of_kind = model._agents_by_type[kind]
-            counter = model.agent_id_counter
-            rest = agents[1:]
-        else:
-            rest = agents
-        for offset, agent in enumerate(rest):
-            agent.unique_id = counter + offset
-        model.agent_id_counter = counter + len(rest)
-        everyone.update(dict.fromkeys(rest))
-        of_kind._agents.update(dict.fromkeys(rest))
-    for dataset in getattr(kind, "_datasets", ()):  # Mesa's data registry, when it tracks them
+        counter = model.agent_id_counter
         for agent in agents:
-            model.data_registry[dataset].add_agent(agent)
+            of_kind = by_type.get(type(agent))
+            if of_kind is None:  # the first of its kind: Mesa builds the kind's agent set
+                model.agent_id_counter = counter
+                model.register_agent(agent)
+                counter = model.agent_id_counter
+                continue
+            agent.unique_id = counter
+            counter += 1
+            everyone[agent] = None
+            of_kind._agents[agent] = None
+        model.agent_id_counter = counter
+    for kind in set(map(type, agents)):
+        for dataset in kind._datasets:  # Mesa's data registry, where it tracks the kind
+            for agent in agents:
+                if type(agent) is kind:
+                    model.data_registry[dataset].add_agent(agent)

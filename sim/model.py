@@ -183,6 +183,7 @@ class CurtainModel(mesa.Model):
             else:
                 staff = ROLE_CLASSES[role](self, role, service, own_confidence, own_legitimacy)
             hired.append(staff)
+        register(self, hired)
         return hired
 
     def _recruit(self, roles: list[str], newcomer: bool) -> None:
@@ -285,7 +286,7 @@ class CurtainModel(mesa.Model):
         quality = self.services.quality
         p_actionable_positive = scenario.stories.p_actionable_positive
         p_pals = patients.p_raise_with_pals
-        order = sorted(range(n), key=lambda i: draws[i][3])
+        order = sorted(range(n), key=[row[3] for row in draws].__getitem__)  # by time of day
         # Bound once: the loop below runs for every story of the run.
         post = self.lifecycle.post
         story_posted, issue_posted = self.frontstage.story_posted, self.backstage.story_posted

@@ -40,6 +40,21 @@ def test_batch_registration_matches_mesas_own():
     assert len(usual.agents) == 3
 
 
+class _Other(_Batched):
+    pass
+
+
+def test_a_mixed_batch_keeps_list_order_in_ids_and_in_each_kind():
+    model = mesa.Model(rng=2)
+    batch = [_Batched(model), _Other(model), _Batched(model), _Other(model), _Walker(model)]
+    # _Walker registered itself on creation (id 1); the batch follows in list order.
+    register(model, batch[:4])
+    assert [a.unique_id for a in batch] == [2, 3, 4, 5, 1]
+    assert list(model.agents_by_type[_Batched]) == [batch[0], batch[2]]
+    assert list(model.agents_by_type[_Other]) == [batch[1], batch[3]]
+    assert model.agent_id_counter == 6
+
+
 def test_every_author_of_a_run_is_registered_once_with_a_unique_id():
     model = simulate(load_scenario("scenarios/site_c.toml"), 3, 400)
     authors = {id(s.author): s.author for s in model.lifecycle.stories}.values()
