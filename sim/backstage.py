@@ -62,28 +62,39 @@ class Backstage:
 
     def receive(self, story, route: int) -> None:
         """Rule 1: an issue arrives by ``route``; taken up or lost."""
-        if story.route:
+        if not story.route and self.rng.random() < self.culture.backstage.take_up_chance(route):
+            self._take_up(story, route)
+
+    def _take_up(self, story, route: int) -> None:
+        if story.route:  # taken up by another route meanwhile
             return
-        if self.rng.random() < self.culture.backstage.take_up_chance(route):
-            day = self.clock.day
-            self.lifecycle.take_backstage(story, route, day)
-            delay = self._delay(self.culture.scenario.backstage.plan_delay_days_mean)
-            self.agenda.at(day + delay, self.decide_plan, story)
+        day = self.clock.day
+        self.lifecycle.take_backstage(story, route, day)
+        delay = self._delay(self.culture.scenario.backstage.plan_delay_days_mean)
+        self.agenda.at(day + delay, self.decide_plan, story)
 
     def story_posted(self, story, raises_with_pals: bool) -> None:
-        """Schedule the routes that do not depend on the online reply (rule 1)."""
+        """Schedule the routes that do not depend on the online reply (rule 1).
+
+        Whether the feed's readers (the next day) or PALS (a week on) would take the issue up
+        is drawn now, at the rates in force today, and only a take-up is scheduled: most
+        stories' feed route ends here (``p_take_up_feed`` is small), without an event. An
+        issue taken up meanwhile by another route stays with it.
+        """
         if not story.actionable:
             return
         day = self.clock.day
-        self.agenda.at(day + 1, self.via_feed, story)
-        if raises_with_pals:
+        chance = self.culture.backstage.take_up_chance
+        if self.rng.random() < chance(ROUTE_FEED):
+            self.agenda.at(day + 1, self.via_feed, story)
+        if raises_with_pals and self.rng.random() < chance(ROUTE_PALS):
             self.agenda.at(day + PALS_AFTER_DAYS, self.via_pals, story)
 
     def via_feed(self, story) -> None:
-        self.receive(story, ROUTE_FEED)
+        self._take_up(story, ROUTE_FEED)
 
     def via_pals(self, story) -> None:
-        self.receive(story, ROUTE_PALS)
+        self._take_up(story, ROUTE_PALS)
 
     def decide_plan(self, story) -> None:
         """Rule 2."""

@@ -43,6 +43,8 @@ from sim.scenario import LEVERS, Intervention, Scenario
 from sim.story import CONVERSATIONAL, GENERIC, PERSONALISED, Story
 
 FRONTLINE = ("frontline_clinical", "frontline_non_clinical")
+#: Rows of story uniforms drawn at a time (:meth:`CurtainModel._story_rows`).
+STORY_ROW_BLOCK = 256
 
 
 class Culture:
@@ -137,6 +139,8 @@ class CurtainModel(mesa.Model):
         for intervention in scenario.interventions:
             self._interventions.setdefault(intervention.day, []).append(intervention)
         self._next_story = 0
+        self._rows: list[list[float]] = []  # uniforms for stories to come, drawn in blocks
+        self._row = 0
         self._returning: dict[int, list[Patient]] = {}  # day -> authors posting again
         starting = scenario.cast.initial_roles.model_dump()
         self._recruit(_allocate(starting, scenario.cast.size), False)
@@ -261,7 +265,7 @@ class CurtainModel(mesa.Model):
             return
         # One row of uniforms per story: sentiment, actionable, PALS, time of day, and for a
         # new author their service, motive and whether they value anonymity.
-        draws = self.rng.random((n, 7)).tolist()
+        draws = self._story_rows(n)
         hostility = self._hostility(n).tolist()
 
         patients = scenario.patients
@@ -310,6 +314,17 @@ class CurtainModel(mesa.Model):
             post(story, day)
             story_posted(story)
             issue_posted(story, negative and draw[2] < p_pals)
+
+    def _story_rows(self, n: int) -> list[list[float]]:
+        """The next ``n`` rows of seven uniforms, from blocks drawn ahead: one numpy call per
+        ``STORY_ROW_BLOCK`` stories rather than one a day. A block is drawn from the model's
+        generator when the last is used up, so the rows follow from the seed alone."""
+        start = self._row
+        if start + n > len(self._rows):
+            self._rows = self._rows[start:] + self.rng.random((max(n, STORY_ROW_BLOCK), 7)).tolist()
+            start = 0
+        self._row = start + n
+        return self._rows[start : start + n]
 
     def _hostility(self, n: int) -> np.ndarray:
         rules = self.culture.scenario.stories
