@@ -33,15 +33,16 @@ worthwhile: a bespoke (personalised or conversational) reply, or a change made. 
 posts more when it sees this (``stories.worth_effect``).
 
 A story's state (sentiment, best reply, named, redirected, change shown) takes one of 64
-values; the audience keeps the attention weight in each state and running sums over the
-states, so a day's reputation costs the 16 generic states whatever the number of stories,
-and every change of state costs O(1). Weights are stored as exp((day - base) / tau) and
-rebased before they overflow.
+values; the audience keeps the attention weight in each state, so every change of state costs
+O(1) (two list entries) and a day's reputation a sum over the 64 states, whatever the number
+of stories. Weights are stored as exp((day - base) / tau) and rebased before they overflow.
 """
 
 from __future__ import annotations
 
 import math
+from itertools import compress
+from operator import mul
 
 import numpy as np
 
@@ -93,7 +94,6 @@ _GENERIC_STATES = [k for k in range(N_STATES) if _best(k) == GENERIC]
 _IS_GENERIC = [_best(k) == GENERIC for k in range(N_STATES)]
 _IS_ANSWERED = [_best(k) != NONE for k in range(N_STATES)]
 _IS_WORTH = [_best(k) >= PERSONALISED or bool((k >> 5) & 1) for k in range(N_STATES)]
-_FLAGS = list(zip(_IS_ANSWERED, _IS_GENERIC, _IS_WORTH, strict=True))
 
 
 def _sigmoid(x: float) -> float:
@@ -103,76 +103,63 @@ def _sigmoid(x: float) -> float:
 class Audience:
     def __init__(self, config):
         self.attention_days = config.attention_days
-        self.reconfigure(config)
         self.base_day = 0
         self.weights = [0.0] * N_STATES  # attention weight of the stories in each state
-        # Running sums of the weights: all, answered, generic, worth, and favourable-weighted
-        # over the non-generic states (whose chance does not depend on the generic share).
-        self.total = self.answered = self.generic = self.worthy = self.plain = 0.0
+        self._sums: tuple[float, float, float, float, float] | None = None
+        self.reconfigure(config)
 
     def reconfigure(self, config) -> None:
         """New parameters from an intervention (the attention span is fixed for a run)."""
         self.config = config
         self._logits = _logits(config)
         self._plain = [0.0 if _IS_GENERIC[k] else _sigmoid(v) for k, v in enumerate(self._logits)]
-        if hasattr(self, "weights"):
-            self.plain = sum(w * f for w, f in zip(self.weights, self._plain, strict=True))
-
-    def _weight(self, story: Story) -> float:
-        return math.exp((story.posted_at - self.base_day) / self.attention_days)
+        self._sums = None
 
     def add(self, story: Story, day: int) -> None:
         if (day - self.base_day) / self.attention_days > _RESCALE_AT:
             self._rebase(day)
         story.seen_state = state = state_of(story)
-        self._shift(state, self._weight(story))
+        self.weights[state] += math.exp((story.posted_at - self.base_day) / self.attention_days)
+        self._sums = None
 
     def restage(self, story: Story) -> None:
         """Re-judge a story whose visible state may have changed."""
         state = state_of(story)
         old = story.seen_state
         if state != old:
-            # _shift(old, -w) then _shift(state, w), written out: called for every reply.
             w = math.exp((story.posted_at - self.base_day) / self.attention_days)
             weights = self.weights
             weights[old] -= w
             weights[state] += w
-            answered_old, generic_old, worth_old = _FLAGS[old]
-            answered_new, generic_new, worth_new = _FLAGS[state]
-            if answered_old != answered_new:
-                self.answered += w if answered_new else -w
-            if generic_old != generic_new:
-                self.generic += w if generic_new else -w
-            if worth_old != worth_new:
-                self.worthy += w if worth_new else -w
-            plain = self._plain
-            self.plain = self.plain + -w * plain[old] + w * plain[state]
             story.seen_state = state
+            self._sums = None
 
-    def _shift(self, state: int, w: float) -> None:
-        self.weights[state] += w
-        self.total += w
-        if _IS_ANSWERED[state]:
-            self.answered += w
-        if _IS_GENERIC[state]:
-            self.generic += w
-        if _IS_WORTH[state]:
-            self.worthy += w
-        self.plain += w * self._plain[state]
+    def sums(self) -> tuple[float, float, float, float, float]:
+        """The weights of all stories, the answered, the generic and the worthwhile ones, and
+        the favourable-weighted sum over the non-generic states (whose chance does not
+        depend on the generic share). Summed over the 64 states when asked after a change:
+        at most once a day in a run, however many stories changed."""
+        if self._sums is None:
+            w = self.weights
+            self._sums = (
+                sum(w),
+                sum(compress(w, _IS_ANSWERED)),
+                sum(compress(w, _IS_GENERIC)),
+                sum(compress(w, _IS_WORTH)),
+                sum(map(mul, w, self._plain)),
+            )
+        return self._sums
 
     def _rebase(self, day: int) -> None:
         factor = math.exp(-(day - self.base_day) / self.attention_days)
         self.weights = [w * factor for w in self.weights]
-        self.total *= factor
-        self.answered *= factor
-        self.generic *= factor
-        self.worthy *= factor
-        self.plain *= factor
+        self._sums = None
         self.base_day = day
 
     def generic_share(self) -> float:
         """Share of the answered stories in view whose best reply is generic."""
-        return self.generic / self.answered if self.answered > 0 else 0.0
+        _, answered, generic, _, _ = self.sums()
+        return generic / answered if answered > 0 else 0.0
 
     def favourable(self, state: int, generic_share: float | None = None) -> float:
         """Chance a reader of a story in ``state`` is left with a favourable impression."""
@@ -185,23 +172,24 @@ class Audience:
     def reputation(self) -> float:
         """Share of recent reading that leaves a favourable impression (0 to 1); NaN before
         anything has been posted."""
-        if self.total <= 0:
+        total, answered, generic, _, favourable = self.sums()
+        if total <= 0:
             return math.nan
-        w = self.weights
-        favourable = self.plain
-        if self.generic > 0:
-            share = self.generic_share()
+        if generic > 0:
+            w = self.weights
+            share = generic / answered
             for k in _GENERIC_STATES:
                 if w[k] > 0:
                     favourable += w[k] * self.favourable(k, share)
-        value = favourable / self.total
+        value = favourable / total
         return 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)
 
     def worth(self) -> float:
         """Share of recent attention on stories with a bespoke reply or a change shown."""
-        if self.total <= 0:
+        total, _, _, worthy, _ = self.sums()
+        if total <= 0:
             return 0.0
-        value = self.worthy / self.total
+        value = worthy / total
         return 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)
 
     def views(self, days_posted: np.ndarray, end_day: int, rng: np.random.Generator):

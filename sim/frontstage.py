@@ -89,10 +89,10 @@ class Frontstage:
         self.pressure = 0.0  # expectation added by the last board review
         self.hours_spent = 0.0  # every staff hour spent on the inboxes: reading and replying
         self.inboxes: dict[int, list[Item]] = {}  # service (or CENTRAL) -> waiting items
-        self._to_review = Cursor(lifecycle.stories)
-        self._to_remind = Cursor(lifecycle.stories)
-        self._to_judge = Cursor(lifecycle.stories)
-        self._to_centre = Cursor(lifecycle.stories)
+        self._to_review = Cursor(lifecycle.stories, lifecycle.days)
+        self._to_remind = Cursor(lifecycle.stories, lifecycle.days)
+        self._to_judge = Cursor(lifecycle.stories, lifecycle.days)
+        self._to_centre = Cursor(lifecycle.stories, lifecycle.days)
 
     # ------------------------------------------------------------------ rule 1
     def _inbox_of(self, service: int) -> int:

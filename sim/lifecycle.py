@@ -83,10 +83,12 @@ class Lifecycle:
         self.ledger: list[tuple] = []
         self.notes: dict[int, str] = {}
         self.stories: list[Story] = []
+        self.days: list[int] = []  # each story's posting day, in the same order
 
     # ------------------------------------------------------------------ frontstage
     def post(self, story: Story, day: int) -> None:
         self.stories.append(story)
+        self.days.append(story.day)
         self.ledger.append((day, POSTED, story.id, story.author.unique_id, int(story.repeat), 0.0))
         self.audience.add(story, day)
 
