@@ -116,9 +116,11 @@ class Audience:
         self._sums = None
 
     def add(self, story: Story, day: int) -> None:
+        """A story is posted on ``day`` (and has no reply yet)."""
         if (day - self.base_day) / self.attention_days > _RESCALE_AT:
             self._rebase(day)
-        story.seen_state = state = state_of(story)
+        # A story just posted shows only its sentiment: state_of(story) is story.negative.
+        story.seen_state = state = 1 if story.negative else 0
         self.weights[state] += math.exp((story.posted_at - self.base_day) / self.attention_days)
         self._sums = None
 

@@ -126,8 +126,9 @@ class Frontstage:
         now = day + times.session_hour / 24.0
         limit = self.culture.scenario.queue.give_up_after_days
         order = self.culture.queue.order
-        for inbox in sorted(self.inboxes):
-            items = self.inboxes[inbox]
+        for inbox, items in sorted(self.inboxes.items()):
+            if not items:
+                continue
             known = len(items)  # a session may add items to its own inbox (a colleague's)
             waiting, later = [], []
             for item in items[:known]:
