@@ -43,8 +43,35 @@ from sim.scenario import LEVERS, Intervention, Scenario
 from sim.story import CONVERSATIONAL, GENERIC, PERSONALISED, Story
 
 FRONTLINE = ("frontline_clinical", "frontline_non_clinical")
-#: Rows of story uniforms drawn at a time (:meth:`CurtainModel._story_rows`).
-STORY_ROW_BLOCK = 256
+
+
+class DrawnAhead:
+    """Random draws made ahead in blocks and handed out in order.
+
+    ``draw(k)`` makes ``k`` draws from the model's generator; a new block is drawn when the
+    last is used up, so what is handed out follows from the seed alone. A day's stories need
+    a few draws each: drawing them a block at a time costs one numpy call per ``block``
+    stories rather than one a day. :meth:`discard` drops what is left when the draws'
+    parameters change (an intervention).
+    """
+
+    def __init__(self, draw, block: int = 256):
+        self.draw = draw
+        self.block = block
+        self.values: list = []
+        self.next = 0
+
+    def take(self, n: int) -> list:
+        start = self.next
+        if start + n > len(self.values):
+            self.values = self.values[start:] + self.draw(max(n, self.block))
+            start = 0
+        self.next = start + n
+        return self.values[start : start + n]
+
+    def discard(self) -> None:
+        self.values = []
+        self.next = 0
 
 
 class Culture:
@@ -139,8 +166,9 @@ class CurtainModel(mesa.Model):
         for intervention in scenario.interventions:
             self._interventions.setdefault(intervention.day, []).append(intervention)
         self._next_story = 0
-        self._rows: list[list[float]] = []  # uniforms for stories to come, drawn in blocks
-        self._row = 0
+        # Per-story draws made ahead in blocks (one numpy call per few weeks, not one a day).
+        self._rows = DrawnAhead(lambda k: self.rng.random((k, 7)).tolist())
+        self._hostilities = DrawnAhead(lambda k: self._hostility(k).tolist())
         self._returning: dict[int, list[Patient]] = {}  # day -> authors posting again
         starting = scenario.cast.initial_roles.model_dump()
         self._recruit(_allocate(starting, scenario.cast.size), False)
@@ -265,8 +293,8 @@ class CurtainModel(mesa.Model):
             return
         # One row of uniforms per story: sentiment, actionable, PALS, time of day, and for a
         # new author their service, motive and whether they value anonymity.
-        draws = self._story_rows(n)
-        hostility = self._hostility(n).tolist()
+        draws = self._rows.take(n)
+        hostility = self._hostilities.take(n)
 
         patients = scenario.patients
         motives = patients.motive_shares
@@ -315,17 +343,6 @@ class CurtainModel(mesa.Model):
             story_posted(story)
             issue_posted(story, negative and draw[2] < p_pals)
 
-    def _story_rows(self, n: int) -> list[list[float]]:
-        """The next ``n`` rows of seven uniforms, from blocks drawn ahead: one numpy call per
-        ``STORY_ROW_BLOCK`` stories rather than one a day. A block is drawn from the model's
-        generator when the last is used up, so the rows follow from the seed alone."""
-        start = self._row
-        if start + n > len(self._rows):
-            self._rows = self._rows[start:] + self.rng.random((max(n, STORY_ROW_BLOCK), 7)).tolist()
-            start = 0
-        self._row = start + n
-        return self._rows[start : start + n]
-
     def _hostility(self, n: int) -> np.ndarray:
         rules = self.culture.scenario.stories
         return _beta(self.rng, rules.hostility_mean, rules.hostility_concentration, n)
@@ -339,6 +356,7 @@ class CurtainModel(mesa.Model):
         scenario = self.culture.scenario.with_overrides(intervention.set)
         self.culture.apply(scenario)
         self.audience.reconfigure(scenario.audience)
+        self._hostilities.discard()  # drawn under the old parameters
         if "cast.size" in intervention.set:
             self._resize_cast(scenario.cast.size)
             self.comms_openness = self.openness()
