@@ -9,11 +9,12 @@
 - :class:`CommunicationsStaff`: guards reputation; may own the replies (Site B) and keeps the
   gate on the cast list, opening it as fears ease (mechanism 9).
 
-Patients join the model when they first post (registered with Mesa in daily batches) and are
-never stepped: their decisions happen
+Patients join the model when they first post and are never stepped: their decisions happen
 at the moments the story's journey reaches them. Staff are not stepped either: the
 frontstage asks them when a story alerts them. Randomness reaches agents as uniform draws
-from the model's generator.
+from the model's generator. Every agent is a :class:`mesa.Agent` in the model's registry;
+each day's new authors, and each hiring's staff, are registered in one batch
+(:func:`sim.mesa_core.register`) rather than one by one through ``Agent.__init__``.
 """
 
 from __future__ import annotations
