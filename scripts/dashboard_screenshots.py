@@ -25,16 +25,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = ((1280, 720), (1920, 1080))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def free_port() -> int:
@@ -68,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit("dashboard_screenshots: needs Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    from sim.dashboard.server import start, stop
+    from sim.dashboard.server import CHROMIUM_ARGS, start, stop
     from sim.scenario import load_scenario
 
     port = free_port()
@@ -88,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         wait_for(url, process)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
             for width, height in SIZES:
                 page = browser.new_page(viewport={"width": width, "height": height})
                 page.set_default_timeout(30_000)

@@ -43,18 +43,8 @@ if CHROMIUM is None:
 pytest.importorskip("solara", reason="the dashboard extra is not installed")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
-from sim.dashboard.server import start  # noqa: E402
+from sim.dashboard.server import CHROMIUM_ARGS, start  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = Path("/tmp/dashboard_shots")
 TIMEOUT_MS = 20_000
 
@@ -144,7 +134,7 @@ def browser_page(server, tmp_path_factory):
     shots = tmp_path_factory.mktemp("shots")
     seen = _seen()
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.set_default_timeout(TIMEOUT_MS)
         guard(page, server["port"], seen)

@@ -26,6 +26,19 @@ NO_COMPARISON = "none"
 
 APP = Path(__file__).with_name("app.py")
 HOST = "127.0.0.1"
+#: Options for a headless Chromium opening the dashboard offline (the browser tests and
+#: scripts/dashboard_screenshots.py): no sandbox (root in a container), no GPU, and none of
+#: Chromium's own calls home (QUIC, background networking, component updates, sync).
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 def command(port: int) -> list[str]:
