@@ -86,8 +86,9 @@ CASES = [
     ),
     ("backstage", "site_c", {}, {"backstage.policy": "detached"}, "issues_backstage", ">"),
     ("backstage", "site_b", {}, {"backstage.policy": "detached"}, "issues_backstage", ">"),
-    # Challenging teaches improvising staff. Under a tight time budget it mostly reshuffles
-    # hours (the corrective reply displaces another), so only confidence moves clearly there.
+    # Challenging teaches improvising staff, whose generic replies it flags: they grow more
+    # confident and converse more. (Under stage directions only knee-jerk templates are
+    # challenged, too few to move the cast's mean confidence beyond seed noise.)
     (
         "challenge",
         "site_c",
@@ -99,8 +100,8 @@ CASES = [
     (
         "challenge",
         "site_c",
-        {"staff_time.hours_per_week": 0.3},
-        {"staff_time.hours_per_week": 0.3, "challenge.policy": "none"},
+        {"scripting.policy": "none"},
+        {"scripting.policy": "none", "challenge.policy": "none"},
         "mean_confidence_end",
         ">",
     ),
