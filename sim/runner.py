@@ -39,7 +39,7 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import CurtainError
-from sim.metrics import daily_table, event_table, story_table, summary
+from sim.metrics import Reads, daily_table, event_table, story_table, summary
 from sim.model import CurtainModel
 from sim.scenario import Scenario
 
@@ -166,18 +166,23 @@ def simulate(scenario: Scenario, seed: int, days: int | None = None) -> CurtainM
 
 
 def tables(model: CurtainModel) -> RunResult:
-    daily = daily_table(model)
-    stories = story_table(model)
-    events = event_table(model)
-    return RunResult(
-        scenario=model.initial_scenario,
-        seed=model.seed,
-        days=model.day,
-        daily=daily,
-        stories=stories,
-        events=events,
-        summary=summary(model, daily, stories),
-    )
+    """The run's tables, from one columnar read of its ledger and stories
+    (:class:`sim.metrics.Reads`), with the cyclic garbage collector paused: the tables make
+    no cyclic garbage, and a collection now would walk every object of the run."""
+    with collector_paused():
+        reads = Reads(model)
+        daily = daily_table(model, reads)
+        stories = story_table(model, reads)
+        events = event_table(model, reads)
+        return RunResult(
+            scenario=model.initial_scenario,
+            seed=model.seed,
+            days=model.day,
+            daily=daily,
+            stories=stories,
+            events=events,
+            summary=summary(model, daily, stories, reads),
+        )
 
 
 def run(scenario: Scenario, seed: int, days: int | None = None) -> RunResult:
