@@ -32,7 +32,9 @@ Definitions (all "as of the end of day t"):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
+from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -167,14 +169,30 @@ class Reads:
 
     def story(self, field: str) -> np.ndarray:
         """One field of every story, in posting order."""
-        found = self._story.get(field)
-        if found is None:
-            dtype = self.STORY_DTYPES.get(field, np.int64)
-            found = np.fromiter(
-                map(attrgetter(field), self.stories), dtype=dtype, count=len(self.stories)
-            )
-            self._story[field] = found
-        return found
+        if field not in self._story:
+            self.read_stories((field,))
+        return self._story[field]
+
+    def read_stories(self, fields: Iterable[str]) -> None:
+        """Read these story fields (those not read yet) in one pass over the stories.
+
+        One pass touches each story once, so a long run's stories pass through the
+        processor's caches once, not once per field; every value goes through float64 on
+        the way, exact for these fields (whole numbers below 2**53, flags, times).
+        """
+        todo = [f for f in dict.fromkeys(fields) if f not in self._story]
+        if not todo:
+            return
+        n = len(self.stories)
+        if len(todo) == 1:
+            values = np.fromiter(map(attrgetter(todo[0]), self.stories), np.float64, count=n)
+            table = values.reshape(n, 1)
+        else:
+            rows = map(attrgetter(*todo), self.stories)
+            table = np.fromiter(chain.from_iterable(rows), np.float64, count=n * len(todo))
+            table = table.reshape(n, len(todo))
+        for i, field in enumerate(todo):
+            self._story[field] = table[:, i].astype(self.STORY_DTYPES.get(field, np.int64))
 
 
 def _count_by_day(days: np.ndarray, n_days: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -238,6 +256,58 @@ def _optional_int(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(missing, 0, values), missing)
 
 
+#: The story fields each table reads (:meth:`Reads.read_stories` reads them in one pass).
+DAILY_STORY_FIELDS = (
+    "day",
+    "negative",
+    "first_response_day",
+    "first_response_time",
+    "posted_at",
+    "conversational_day",
+    "personalised_day",
+)
+STORY_FIELDS = (
+    "id",
+    "day",
+    "posted_at",
+    "service",
+    "negative",
+    "hostility",
+    "actionable",
+    "repeat",
+    "views",
+    "n_responses",
+    "first_response_day",
+    "first_response_time",
+    "first_type",
+    "best_type",
+    "identified",
+    "redirect_day",
+    "redirect_accepted",
+    "backstage_day",
+    "route",
+    "change_planned_day",
+    "change_made_day",
+    "dropped_day",
+    "reminders",
+    "pass_reason",
+    "seen_state",
+)
+
+
+def _author_ids(r: Reads) -> np.ndarray:
+    """Each story's author: the actor of its ``posted`` row, which the lifecycle writes as
+    it appends the story (read from the ledger, not from each author, which in a long run
+    means a trip to memory per story); read from the stories if the two ever disagree."""
+    led = r.ledger
+    posted = led["event"] == POSTED
+    if posted.sum() == len(r.stories) and np.array_equal(led["story"][posted], r.story("id")):
+        return led["actor"][posted]
+    return np.fromiter(
+        map(attrgetter("author.unique_id"), r.stories), dtype=np.int64, count=len(r.stories)
+    )
+
+
 #: Where a story's journey ended (``stage``), in the order a journey can go.
 STAGES = (
     "unanswered",
@@ -270,6 +340,7 @@ def story_table(model: CurtainModel, reads: Reads | None = None) -> pd.DataFrame
     if not stories:
         return pd.DataFrame(columns=_STORY_COLUMNS)
     r = reads or Reads(model)
+    r.read_stories(STORY_FIELDS)
     first = r.story("first_response_day")
     posted_at = r.story("posted_at")
     n_responses = r.story("n_responses")
@@ -290,9 +361,7 @@ def story_table(model: CurtainModel, reads: Reads | None = None) -> pd.DataFrame
         "sentiment": _categorical(r.story("negative").astype(np.int64), SENTIMENTS),
         "hostility": r.story("hostility"),
         "actionable": r.story("actionable"),
-        "author_id": np.fromiter(
-            map(attrgetter("author.unique_id"), stories), dtype=np.int64, count=len(stories)
-        ),
+        "author_id": _author_ids(r),
         "repeat_author": r.story("repeat"),
         "views": r.story("views"),
         "responses": n_responses,
@@ -486,6 +555,7 @@ def daily_table(model: CurtainModel, reads: Reads | None = None) -> pd.DataFrame
     """
     n = model.day
     r = reads or Reads(model)
+    r.read_stories(DAILY_STORY_FIELDS)
     posted_day = r.story("day")
     negative = r.story("negative")
     first = r.story("first_response_day")

@@ -39,7 +39,15 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import CurtainError
-from sim.metrics import Reads, daily_table, event_table, story_table, summary
+from sim.metrics import (
+    DAILY_STORY_FIELDS,
+    STORY_FIELDS,
+    Reads,
+    daily_table,
+    event_table,
+    story_table,
+    summary,
+)
 from sim.model import CurtainModel
 from sim.scenario import Scenario
 
@@ -171,6 +179,7 @@ def tables(model: CurtainModel) -> RunResult:
     no cyclic garbage, and a collection now would walk every object of the run."""
     with collector_paused():
         reads = Reads(model)
+        reads.read_stories(DAILY_STORY_FIELDS + STORY_FIELDS)
         daily = daily_table(model, reads)
         stories = story_table(model, reads)
         events = event_table(model, reads)
