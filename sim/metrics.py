@@ -33,15 +33,14 @@ Definitions (all "as of the end of day t"):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 
 from sim.agents import ROLES
+from sim.columnar import Coded, Columns, Maybe, rows, to_frame
 from sim.lifecycle import (
     ANSWERED,
     CHALLENGED,
@@ -65,6 +64,8 @@ from sim.lifecycle import (
 from sim.story import CONVERSATIONAL, GENERIC, PERSONALISED, RESPONSE_TYPES, ROUTES
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.model import CurtainModel
 
 
@@ -113,7 +114,7 @@ class Recorder:
         }
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.columns(), copy=False)
+        return to_frame(self.columns())
 
 
 class Reads:
@@ -237,25 +238,6 @@ def _lookup(codes_by_id: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=64)
-def _category_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
-    return pd.CategoricalDtype(list(categories))
-
-
-def _categorical(codes: np.ndarray, categories) -> pd.Categorical:
-    """A categorical column from codes into ``categories`` (-1 is missing); the dtype of
-    each list of categories is made once (checking the categories costs more than the
-    column)."""
-    return pd.Categorical.from_codes(codes, dtype=_category_dtype(tuple(categories)))
-
-
-def _optional_int(values: np.ndarray) -> pd.arrays.IntegerArray:
-    """A nullable integer column: -1 (and any negative) means "not (yet)"."""
-    values = np.asarray(values, dtype=np.int64)
-    missing = values < 0
-    return pd.arrays.IntegerArray(np.where(missing, 0, values), missing)
-
-
 #: The story fields each table reads (:meth:`Reads.read_stories` reads them in one pass).
 DAILY_STORY_FIELDS = (
     "day",
@@ -336,9 +318,14 @@ def _route_codes() -> tuple[np.ndarray, list[str]]:
 
 def story_table(model: CurtainModel, reads: Reads | None = None) -> pd.DataFrame:
     """One row per story: its whole journey."""
+    return to_frame(story_columns(model, reads))
+
+
+def story_columns(model: CurtainModel, reads: Reads | None = None) -> Columns:
+    """The story table's columns (see :func:`story_table`)."""
     stories = model.lifecycle.stories
     if not stories:
-        return pd.DataFrame(columns=_STORY_COLUMNS)
+        return {name: np.empty(0, dtype=object) for name in _STORY_COLUMNS}
     r = reads or Reads(model)
     r.read_stories(STORY_FIELDS)
     first = r.story("first_response_day")
@@ -358,35 +345,35 @@ def story_table(model: CurtainModel, reads: Reads | None = None) -> pd.DataFrame
         "day_posted": r.story("day"),
         "posted_at": posted_at,
         "service": r.story("service"),
-        "sentiment": _categorical(r.story("negative").astype(np.int64), SENTIMENTS),
+        "sentiment": Coded(r.story("negative").astype(np.int64), SENTIMENTS),
         "hostility": r.story("hostility"),
         "actionable": r.story("actionable"),
         "author_id": _author_ids(r),
         "repeat_author": r.story("repeat"),
         "views": r.story("views"),
         "responses": n_responses,
-        "first_response_day": _optional_int(first),
+        "first_response_day": Maybe.where_negative(first),
         "days_to_first_response": np.where(
             first >= 0, r.story("first_response_time") - posted_at, np.nan
         ),
-        "first_response_type": _categorical(r.story("first_type"), RESPONSE_TYPES),
-        "best_response_type": _categorical(r.story("best_type"), RESPONSE_TYPES),
-        "first_responder_id": _optional_int(responder_id),
-        "first_responder_role": _categorical(_lookup(role_by_id, responder_id), roles),
+        "first_response_type": Coded(r.story("first_type"), RESPONSE_TYPES),
+        "best_response_type": Coded(r.story("best_type"), RESPONSE_TYPES),
+        "first_responder_id": Maybe.where_negative(responder_id),
+        "first_responder_role": Coded(_lookup(role_by_id, responder_id), roles),
         "identified": r.story("identified"),
-        "redirect_offered_day": _optional_int(r.story("redirect_day")),
-        "redirect_outcome": _categorical(r.story("redirect_accepted"), REDIRECT_OUTCOMES),
-        "backstage_day": _optional_int(r.story("backstage_day")),
-        "backstage_route": _categorical(_lookup(route_codes, r.story("route")), route_names),
-        "change_planned_day": _optional_int(r.story("change_planned_day")),
-        "change_made_day": _optional_int(r.story("change_made_day")),
-        "issue_dropped_day": _optional_int(r.story("dropped_day")),
+        "redirect_offered_day": Maybe.where_negative(r.story("redirect_day")),
+        "redirect_outcome": Coded(r.story("redirect_accepted"), REDIRECT_OUTCOMES),
+        "backstage_day": Maybe.where_negative(r.story("backstage_day")),
+        "backstage_route": Coded(_lookup(route_codes, r.story("route")), route_names),
+        "change_planned_day": Maybe.where_negative(r.story("change_planned_day")),
+        "change_made_day": Maybe.where_negative(r.story("change_made_day")),
+        "issue_dropped_day": Maybe.where_negative(r.story("dropped_day")),
         "reminders": r.story("reminders"),
-        "waiting_reason": _categorical(waiting, PASS_REASONS),
+        "waiting_reason": Coded(waiting, PASS_REASONS),
         "favourable": _favourable(model, r.story("seen_state")),
-        "stage": _categorical(_stage(r), STAGES),
+        "stage": Coded(_stage(r), STAGES),
     }
-    return pd.DataFrame(columns, copy=False)
+    return columns
 
 
 _STORY_COLUMNS = [
@@ -473,6 +460,11 @@ def _detail_codes(reminders: int) -> tuple[np.ndarray, list[str]]:
 
 def event_table(model: CurtainModel, reads: Reads | None = None) -> pd.DataFrame:
     """The ledger: one row per state change or organisation event."""
+    return to_frame(event_columns(model, reads))
+
+
+def event_columns(model: CurtainModel, reads: Reads | None = None) -> Columns:
+    """The event table's columns (see :func:`event_table`)."""
     r = reads or Reads(model)
     led = r.ledger
     event, detail, story, actor = led["event"], led["detail"], led["story"], led["actor"]
@@ -485,19 +477,16 @@ def event_table(model: CurtainModel, reads: Reads | None = None) -> pd.DataFrame
     for i, note in model.lifecycle.notes.items():
         notes[i] = note
     role_by_id, roles = r.roles
-    return pd.DataFrame(
-        {
-            "day": led["day"],
-            "event": _categorical(event, EVENTS),
-            "story_id": _optional_int(story),
-            "actor_id": _optional_int(actor),
-            "actor_role": _categorical(_lookup(role_by_id, actor), roles),
-            "detail": _categorical(text, words),
-            "value": led["value"],
-            "note": notes,
-        },
-        copy=False,
-    )
+    return {
+        "day": led["day"],
+        "event": Coded(event, EVENTS),
+        "story_id": Maybe.where_negative(story),
+        "actor_id": Maybe.where_negative(actor),
+        "actor_role": Coded(_lookup(role_by_id, actor), roles),
+        "detail": Coded(text, words),
+        "value": led["value"],
+        "note": notes,
+    }
 
 
 #: The daily table's columns, in order (pattern expressions are checked against them when
@@ -548,7 +537,12 @@ DAILY_COLUMNS = (
 
 
 def daily_table(model: CurtainModel, reads: Reads | None = None) -> pd.DataFrame:
-    """One row per day, every output of the brief.
+    """One row per day, every output of the brief (see :func:`daily_columns`)."""
+    return to_frame(daily_columns(model, reads))
+
+
+def daily_columns(model: CurtainModel, reads: Reads | None = None) -> Columns:
+    """The daily table's columns, one row per day.
 
     Counts come from one pass over the ledger: a ``bincount`` over (event, day) gives every
     event's count per day at once (likewise replies by (type, day)).
@@ -643,7 +637,7 @@ def daily_table(model: CurtainModel, reads: Reads | None = None) -> pd.DataFrame
             columns["staff_hours"] = np.diff(values[:n], prepend=0.0)
         else:
             columns[name] = values[:n]
-    return pd.DataFrame(columns, copy=False)
+    return columns
 
 
 def _recent_response_rate(posted: np.ndarray, first: np.ndarray, n: int, window: int):
@@ -697,21 +691,26 @@ def first_response_delays(model: CurtainModel, reads: Reads | None = None) -> np
 
 def summary(
     model: CurtainModel,
-    daily: pd.DataFrame,
+    daily: pd.DataFrame | Columns,
     stories: pd.DataFrame | None = None,
     reads: Reads | None = None,
 ) -> dict[str, Any]:
-    """End-of-run figures: the last daily row plus whole-run medians (``stories`` is not
-    needed; it is accepted for callers that have the table)."""
-    last = len(daily) - 1
+    """End-of-run figures: the last daily row plus whole-run medians. ``daily`` is the
+    daily table or its columns (:func:`daily_columns`); ``stories`` is not needed (it is
+    accepted for callers that have the table)."""
+    last = (len(daily) if hasattr(daily, "iloc") else rows(daily)) - 1
+
+    def values(col: str) -> np.ndarray:
+        return np.asarray(daily[col])
 
     def end(col: str) -> Any:
         if last < 0:
             return None
-        value = daily[col].to_numpy()[last]
-        if pd.isna(value):
-            return None
-        return int(value) if pd.api.types.is_integer_dtype(daily[col]) else float(value)
+        column = values(col)
+        value = column[last]
+        if np.issubdtype(column.dtype, np.integer):
+            return int(value)
+        return None if np.isnan(value) else float(value)
 
     delays = first_response_delays(model, reads)
     return {
@@ -724,7 +723,7 @@ def summary(
         "share_generic": end("share_generic"),
         "share_personalised": end("share_personalised"),
         "share_conversational": end("share_conversational"),
-        "responses": int(daily["responses"].sum()) if len(daily) else 0,
+        "responses": int(values("responses").sum()) if last >= 0 else 0,
         "responses_per_story": end("responses_per_story"),
         "median_days_to_first_response": float(np.median(delays)) if len(delays) else None,
         "active_responders": end("active_responders"),
@@ -739,7 +738,7 @@ def summary(
         "care_quality_end": end("care_quality"),
         "reputation_end": end("reputation"),
         "mean_confidence_end": end("mean_confidence"),
-        "staff_hours": float(daily["staff_hours"].sum()) if len(daily) else 0.0,
+        "staff_hours": float(values("staff_hours").sum()) if last >= 0 else 0.0,
         "reminders_sent": end("reminders_sent"),
         "patients_involved": end("patients_involved"),
         "repeat_stories": end("repeat_stories"),

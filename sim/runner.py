@@ -31,25 +31,26 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from sim.columnar import Columns, to_arrow, to_frame
 from sim.errors import CurtainError
 from sim.metrics import (
     DAILY_STORY_FIELDS,
     STORY_FIELDS,
     Reads,
-    daily_table,
-    event_table,
-    story_table,
+    daily_columns,
+    event_columns,
+    story_columns,
     summary,
 )
 from sim.model import CurtainModel
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OUTPUT_FILES = (
     "daily.parquet",
@@ -60,15 +61,61 @@ OUTPUT_FILES = (
 )
 
 
-@dataclass
 class RunResult:
-    scenario: Scenario
-    seed: int
-    days: int
-    daily: pd.DataFrame
-    stories: pd.DataFrame
-    events: pd.DataFrame
-    summary: dict[str, Any]
+    """One run's tables and end-of-run summary.
+
+    ``daily``, ``stories`` and ``events`` are DataFrames. :func:`tables` keeps each as
+    columns (:mod:`sim.columnar`) and makes the DataFrame the first time it is asked for, so
+    `curtain run`, which only writes the files, never imports pandas; a result can also be
+    made from DataFrames directly.
+    """
+
+    TABLES = ("daily", "stories", "events")
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        days: int,
+        daily: pd.DataFrame | None = None,
+        stories: pd.DataFrame | None = None,
+        events: pd.DataFrame | None = None,
+        summary: dict[str, Any] | None = None,
+        columns: dict[str, Columns] | None = None,
+    ):
+        self.scenario = scenario
+        self.seed = seed
+        self.days = days
+        self.summary = summary if summary is not None else {}
+        self.columns = columns or {}
+        self._frames = {
+            name: frame
+            for name, frame in zip(self.TABLES, (daily, stories, events), strict=True)
+            if frame is not None
+        }
+        missing = [t for t in self.TABLES if t not in self._frames and t not in self.columns]
+        if missing:
+            raise ValueError(f"RunResult: no {', '.join(missing)} table")
+
+    def frame(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            self._frames[name] = to_frame(self.columns[name])
+        return self._frames[name]
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        return self.frame("daily")
+
+    @property
+    def stories(self) -> pd.DataFrame:
+        return self.frame("stories")
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self.frame("events")
+
+    def __repr__(self) -> str:
+        return f"RunResult({self.scenario.name!r}, seed={self.seed}, days={self.days})"
 
 
 @contextmanager
@@ -180,17 +227,17 @@ def tables(model: CurtainModel) -> RunResult:
     with collector_paused():
         reads = Reads(model)
         reads.read_stories(DAILY_STORY_FIELDS + STORY_FIELDS)
-        daily = daily_table(model, reads)
-        stories = story_table(model, reads)
-        events = event_table(model, reads)
+        columns = {
+            "daily": daily_columns(model, reads),
+            "stories": story_columns(model, reads),
+            "events": event_columns(model, reads),
+        }
         return RunResult(
             scenario=model.initial_scenario,
             seed=model.seed,
             days=model.day,
-            daily=daily,
-            stories=stories,
-            events=events,
-            summary=summary(model, daily, stories, reads),
+            summary=summary(model, columns["daily"], reads=reads),
+            columns=columns,
         )
 
 
@@ -379,19 +426,33 @@ def _make_dir(home: Path, stem: str) -> Path:
 
 
 def _write_files(result: RunResult, staging: Path, source: str | None) -> None:
-    _write_parquet(result.daily, staging / "daily.parquet")
-    _write_parquet(result.stories, staging / "stories.parquet")
-    _write_parquet(result.events, staging / "events.parquet")
+    columns = getattr(result, "columns", {})
+    for name in ("daily", "stories", "events"):
+        path = staging / f"{name}.parquet"
+        if name in columns:  # straight from the columns: no pandas
+            _write_arrow(to_arrow(columns[name]), path)
+        else:
+            _write_parquet(getattr(result, name), path)
     _write_json(staging / "summary.json", result.summary)
     _write_json(staging / "manifest.json", manifest(result, source))
     for name in OUTPUT_FILES:
         _fsync(staging / name)
 
 
+def _write_arrow(table, path: Path) -> None:
+    """One table as Parquet, as :func:`_write_parquet` writes a DataFrame."""
+    import pyarrow.parquet as pq
+
+    categorical = [f.name for f in table.schema if str(f.type).startswith("dictionary")]
+    pq.write_table(table, path, compression="snappy", use_dictionary=categorical or False)
+
+
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """One table as Parquet (snappy, with statistics). Only the categorical columns are
     dictionary-encoded: they already are dictionaries, while building one for every number
     column (pyarrow's default) costs more than it saves on files this size."""
+    import pandas as pd
+
     categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
     frame.to_parquet(path, index=False, use_dictionary=categorical or False)
 

@@ -176,3 +176,54 @@ def test_the_executable_prints_everything_before_it_ends_at_once(tmp_path):
         cwd=tmp_path,
     )
     assert failed.returncode == 2 and failed.stderr.startswith("curtain: error:")
+
+
+@pytest.mark.parametrize("name", ["daily", "stories", "events"])
+def test_arrow_form_is_described_as_pyarrow_describes_the_dataframe(model, name):
+    """The file `curtain run` writes without pandas carries the schema and pandas metadata
+    pyarrow gives the DataFrame of the same columns, so it reads back as that DataFrame."""
+    import pyarrow as pa
+
+    from sim.columnar import to_arrow, to_frame
+
+    columns = tables(model).columns[name]
+    ours = to_arrow(columns)
+    theirs = pa.Table.from_pandas(to_frame(columns), preserve_index=False)
+    assert ours.schema.remove_metadata() == theirs.schema.remove_metadata()
+    assert ours.schema.pandas_metadata == theirs.schema.pandas_metadata
+    assert ours.equals(theirs)
+
+
+def test_empty_and_noted_columns_take_pandas_forms():
+    """No stories (object columns, null in Arrow) and an intervention's note (text)."""
+    import pyarrow as pa
+
+    from sim.columnar import to_arrow, to_frame
+    from sim.metrics import story_columns
+
+    empty = simulate(site("site_c").with_overrides({"stories.per_day": 0.0}), seed=1, days=3)
+    noted = simulate(site("site_a"), seed=1)  # its history includes an intervention
+    assert len(noted.lifecycle.notes) >= 1
+    for columns in (story_columns(empty), tables(noted).columns["events"]):
+        frame = to_frame(columns)
+        theirs = pa.Table.from_pandas(frame, preserve_index=False)
+        assert to_arrow(columns).schema == theirs.schema
+        assert to_arrow(columns).schema.pandas_metadata == theirs.schema.pandas_metadata
+
+
+def test_a_run_writes_its_files_without_importing_pandas(tmp_path):
+    """`curtain run` builds and writes its tables without pandas; Mesa's core imports pandas
+    for functions Curtain does not call, and they still work (sim.mesa_core)."""
+    code = (
+        "import sys\nfrom sim.cli import main\n"
+        f"main(['run', {str(ROOT / 'scenarios' / 'site_b.toml')!r}, '--days', '30', "
+        f"'--out', {str(tmp_path / 'run')!r}])\n"
+        "assert 'pandas' not in sys.modules, 'pandas imported'\n"
+        "import mesa.agent\n"
+        "assert mesa.agent.pd.Series is __import__('pandas').Series\n"
+        "print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("ok")
+    assert pd.read_parquet(tmp_path / "run" / "stories.parquet")["stage"].notna().all()
