@@ -143,9 +143,9 @@ def _arrow_column(pa, column: Column) -> tuple:
     if isinstance(column, Maybe):
         return _from_numpy(pa, column.values, pa.int64(), column.missing), "int64", "Int64", None
     if column.dtype == object:
-        if all(v is None for v in column):
+        if not np.not_equal(column, None).any():
             return pa.nulls(len(column)), "empty", "object", None
-        return _text(pa, list(column)), "object", "str", None
+        return _text(pa, column), "object", "str", None
     kind = pa.from_numpy_dtype(column.dtype)
     # NaN is written as null, as pyarrow writes a pandas float column (it reads back as NaN)
     missing = np.isnan(column) if column.dtype.kind == "f" else None
@@ -168,16 +168,19 @@ def _from_numpy(pa, values: np.ndarray, kind, missing: np.ndarray | None):
     return pa.Array.from_buffers(kind, len(values), [validity, data], null_count=nulls)
 
 
-def _text(pa, words: list):
-    """A large_string Arrow array of words (None: null)."""
-    encoded = [b"" if w is None else w.encode("utf-8") for w in words]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum([len(b) for b in encoded], out=offsets[1:])
-    missing = np.array([w is None for w in words], dtype=bool)
-    validity = pa.py_buffer(_bits(~missing)) if missing.any() else None
+def _text(pa, words):
+    """A large_string Arrow array of words (None: null); few or many may be None."""
+    words = np.asarray(words, dtype=object)
+    present = np.not_equal(words, None)
+    encoded = [w.encode("utf-8") for w in words[present]]
+    lengths = np.zeros(len(words), dtype=np.int64)
+    lengths[present] = [len(b) for b in encoded]
+    offsets = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    validity = None if present.all() else pa.py_buffer(_bits(present))
     buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
     return pa.Array.from_buffers(
-        pa.large_string(), len(words), buffers, null_count=int(missing.sum())
+        pa.large_string(), len(words), buffers, null_count=int((~present).sum())
     )
 
 
