@@ -217,7 +217,16 @@ def limit_flag(parser: argparse.ArgumentParser) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from sim import limits
     from sim.national.cli import maybe_run_system
-    from sim.runner import check_out, freeze_imports, outside_the_run, preflight, run, write
+    from sim.runner import (
+        check_out,
+        collector_paused,
+        freeze_imports,
+        outside_the_run,
+        preflight,
+        simulate,
+        tables,
+        write,
+    )
     from sim.scenario import load_scenario
 
     freeze_imports()
@@ -232,8 +241,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         for warning in outside_the_run(scenario, args.days, source=str(args.scenario)):
             print(f"curtain: warning: {warning}", file=sys.stderr)
         check_out(out, overwrite)  # before the work, not after
-        result = run(scenario, seed=args.seed, days=args.days)
-    path = write(result, out, source=str(args.scenario), overwrite=overwrite)
+        model = simulate(scenario, seed=args.seed, days=args.days)
+    # The model is kept, and the collector paused, until the process ends: freeing the run's
+    # objects one by one, or a collection walking them all, costs about 20 ms a simulated
+    # full-volume year, and `console` ends the process without either.
+    global _kept
+    _kept = model
+    with collector_paused():
+        result = tables(model)
+        path = write(result, out, source=str(args.scenario), overwrite=overwrite)
     print(format_summary(result.summary))
     print(f"\nwrote {', '.join(p for p in sorted(_files(path)))} to {path}")
     global _nothing_to_tidy
@@ -245,6 +261,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 #: processes, temporary folders or open files), so :func:`console` may end the process at
 #: once.
 _nothing_to_tidy = False
+#: The last run's model, kept for :func:`console` to end the process with (replaced by the
+#: next run when `main` is called again in one process).
+_kept = None
 
 
 def _files(path: Path) -> list[str]:
