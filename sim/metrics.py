@@ -219,14 +219,38 @@ ROLE_NAMES = ("patient", *ROLES)
 
 def _role_codes(model: CurtainModel) -> tuple[np.ndarray, list[str]]:
     """Each agent's role as a code into the returned categories, indexed by ``unique_id``
-    (-1 for an id no agent has)."""
-    agents = list(model.agents)
-    ids = np.fromiter(map(attrgetter("unique_id"), agents), dtype=np.int64, count=len(agents))
+    (-1 for an id no agent has).
+
+    An agent without a ``role`` is a patient. When no agent has left the model (every id
+    Mesa issued, 1 to ``agent_id_counter - 1``, is a live agent) and the kinds without a
+    role are plainly role-less, only the staff are visited and every other id is a patient's:
+    a long run has tens of thousands of patients to skip. Otherwise every agent is asked.
+    """
+    kinds = model.agents_by_type
+    issued = getattr(model, "agent_id_counter", None)
+    roleless = [group for kind, group in kinds.items() if not hasattr(kind, "role")]
+    if (
+        not isinstance(issued, int)
+        or len(model.agents) != issued - 1
+        or any(hasattr(next(iter(group), None), "role") for group in roleless)
+    ):
+        return _role_codes_of(list(model.agents), 0, -1)
+    staff = [a for kind, group in kinds.items() if hasattr(kind, "role") for a in group]
+    return _role_codes_of(staff, issued, ROLE_NAMES.index("patient"))
+
+
+def _role_codes_of(agents: list, ids: int, default: int) -> tuple[np.ndarray, list[str]]:
+    """Role codes of ``agents`` by id, in a table of at least ``ids`` entries whose other
+    entries are ``default``."""
+    found = np.fromiter(map(attrgetter("unique_id"), agents), dtype=np.int64, count=len(agents))
     names = [getattr(a, "role", "patient") for a in agents]
     categories = list(ROLE_NAMES) + sorted(set(names) - set(ROLE_NAMES))
     index = {name: i for i, name in enumerate(categories)}
-    by_id = np.full(int(ids.max()) + 1 if len(ids) else 0, -1, dtype=np.int64)
-    by_id[ids] = [index[name] for name in names]
+    size = max(ids, int(found.max()) + 1 if len(found) else 0)
+    by_id = np.full(size, default, dtype=np.int64)
+    if ids:
+        by_id[0] = -1  # Mesa's ids start at 1
+    by_id[found] = [index[name] for name in names]
     return by_id, categories
 
 
