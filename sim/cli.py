@@ -224,6 +224,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         outside_the_run,
         preflight,
         simulate,
+        start_git_commit,
         tables,
         write,
     )
@@ -241,6 +242,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for warning in outside_the_run(scenario, args.days, source=str(args.scenario)):
             print(f"curtain: warning: {warning}", file=sys.stderr)
         check_out(out, overwrite)  # before the work, not after
+        start_git_commit()  # for the manifest: git runs beside the simulation
         model = simulate(scenario, seed=args.seed, days=args.days)
     # The model is kept, and the collector paused, until the process ends: freeing the run's
     # objects one by one, or a collection walking them all, costs about 20 ms a simulated

@@ -256,29 +256,67 @@ def versions() -> dict[str, str]:
 
 
 def git_commit() -> str | None:
-    """The commit of the source tree this package runs from, if it is a git checkout."""
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    commit = out.stdout.strip()
-    if out.returncode != 0 or not commit:
-        return None
-    dirty = subprocess.run(
-        ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-        capture_output=True,
-        text=True,
-        timeout=5,
-        check=False,
-    ).stdout.strip()
-    return f"{commit}-dirty" if dirty else commit
+    """The commit of the source tree this package runs from, if it is a git checkout
+    (``-dirty`` when tracked files have changed). Answered by the lookup
+    :func:`start_git_commit` started, if any, else looked up now."""
+    global _git_lookup
+    lookup, _git_lookup = _git_lookup, None
+    return (lookup or _GitLookup()).commit()
+
+
+def start_git_commit() -> None:
+    """Start looking up :func:`git_commit` in the background: `curtain run` starts it before
+    simulating, so git's two processes run beside the simulation, not after it."""
+    global _git_lookup
+    if _git_lookup is None:
+        _git_lookup = _GitLookup()
+
+
+class _GitLookup:
+    """``git rev-parse HEAD`` and ``git status`` of the source tree, run side by side."""
+
+    def __init__(self) -> None:
+        here = str(Path(__file__).resolve().parent)
+        self.processes = []
+        try:
+            for args in (["rev-parse", "HEAD"], ["status", "--porcelain", "--untracked-files=no"]):
+                self.processes.append(
+                    subprocess.Popen(
+                        ["git", "-C", here, *args],
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL,
+                        text=True,
+                    )
+                )
+        except (OSError, subprocess.SubprocessError):
+            self.close()
+            self.processes = []
+
+    def commit(self) -> str | None:
+        if len(self.processes) != 2:
+            return None
+        answers = []
+        try:
+            for process in self.processes:
+                out, _ = process.communicate(timeout=5)
+                answers.append((process.returncode, out.strip()))
+        except (OSError, subprocess.SubprocessError):
+            self.close()
+            return None
+        (code, commit), (_, dirty) = answers
+        if code != 0 or not commit:
+            return None
+        return f"{commit}-dirty" if dirty else commit
+
+    def close(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+
+
+#: The lookup :func:`start_git_commit` started and :func:`git_commit` has not answered yet.
+_git_lookup: _GitLookup | None = None
 
 
 def manifest(result: RunResult, source: str | None = None) -> dict[str, Any]:
@@ -439,22 +477,38 @@ def _write_files(result: RunResult, staging: Path, source: str | None) -> None:
         _fsync(staging / name)
 
 
+#: Columns whose statistics (min, max, nulls) the files keep: the day, by which a reader
+#: filters. Statistics of every column cost a quarter of the writing, and with one row group
+#: a file they cannot skip anything.
+STATISTICS = ("day", "day_posted")
+
+
+def _parquet_options(names, categorical: list[str]) -> dict[str, Any]:
+    """Snappy; dictionary encoding only for the categorical columns (they already are
+    dictionaries, while building one for every number column, pyarrow's default, costs more
+    than it saves on files this size); statistics only of :data:`STATISTICS`."""
+    kept = [n for n in STATISTICS if n in names]
+    return {
+        "compression": "snappy",
+        "use_dictionary": categorical or False,
+        "write_statistics": kept or False,
+    }
+
+
 def _write_arrow(table, path: Path) -> None:
     """One table as Parquet, as :func:`_write_parquet` writes a DataFrame."""
     import pyarrow.parquet as pq
 
     categorical = [f.name for f in table.schema if str(f.type).startswith("dictionary")]
-    pq.write_table(table, path, compression="snappy", use_dictionary=categorical or False)
+    pq.write_table(table, path, **_parquet_options(table.column_names, categorical))
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """One table as Parquet (snappy, with statistics). Only the categorical columns are
-    dictionary-encoded: they already are dictionaries, while building one for every number
-    column (pyarrow's default) costs more than it saves on files this size."""
+    """One table (a DataFrame) as Parquet, with the options of :func:`_parquet_options`."""
     import pandas as pd
 
     categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
-    frame.to_parquet(path, index=False, use_dictionary=categorical or False)
+    frame.to_parquet(path, index=False, **_parquet_options(list(frame.columns), categorical))
 
 
 def _fsync(path: Path) -> None:
