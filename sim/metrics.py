@@ -175,12 +175,29 @@ class Reads:
         return self._story[field]
 
     def read_stories(self, fields: Iterable[str]) -> None:
-        """Read these story fields (those not read yet) in one pass over the stories.
+        """Read these story fields (those not read yet).
 
-        One pass touches each story once, so a long run's stories pass through the
-        processor's caches once, not once per field; every value goes through float64 on
-        the way, exact for these fields (whole numbers below 2**53, flags, times).
+        The fields of a story's journey that the lifecycle also writes to the ledger
+        (:data:`JOURNEY`) come from the ledger's columns (:func:`_journey`); the others from
+        the stories, in one pass that touches each story once, so a long run's stories pass
+        through the processor's caches once, not once per field.
         """
+        todo = [f for f in dict.fromkeys(fields) if f not in self._story]
+        journey = [f for f in todo if f in JOURNEY]
+        if not journey:
+            self._read_objects(todo)
+            return
+        self._read_objects([f for f in todo if f not in JOURNEY] + ["id"])
+        found = _journey(self)
+        if found is None:  # the ledger and the stories disagree: ask every story
+            self._read_objects(journey)
+        else:
+            self._story.update({f: v for f, v in found.items() if f not in self._story})
+
+    def _read_objects(self, fields: list[str]) -> None:
+        """Fields read from the stories themselves, in one pass; every value goes through
+        float64 on the way, exact for these fields (whole numbers below 2**53, flags,
+        times)."""
         todo = [f for f in dict.fromkeys(fields) if f not in self._story]
         if not todo:
             return
@@ -194,6 +211,91 @@ class Reads:
             table = table.reshape(n, len(todo))
         for i, field in enumerate(todo):
             self._story[field] = table[:, i].astype(self.STORY_DTYPES.get(field, np.int64))
+
+
+#: A story's journey as :mod:`sim.lifecycle` writes it on the story and, row by row, in the
+#: ledger (the lifecycle is the only code that changes these fields, and records every
+#: change): read from the ledger's columns by :func:`_journey`.
+JOURNEY = (
+    "repeat",
+    "n_responses",
+    "first_response_day",
+    "first_type",
+    "best_type",
+    "conversational_day",
+    "personalised_day",
+    "redirect_day",
+    "redirect_accepted",
+    "backstage_day",
+    "route",
+    "change_planned_day",
+    "change_made_day",
+    "dropped_day",
+    "reminders",
+    "pass_reason",
+)
+
+
+def _journey(r: Reads) -> dict[str, np.ndarray] | None:
+    """Every story's :data:`JOURNEY` fields from the ledger, as :mod:`sim.lifecycle` sets
+    them: counts of replies and reminders; the first reply's day and type (and the first of
+    each bespoke type); the best type; the first redirect offered; the last decision on it,
+    and the last of each backstage step and of each reason staff passed it over.
+
+    None when the ledger's ``posted`` rows are not the stories, in order, with rising ids
+    (then the stories are asked)."""
+    led, ids, n = r.ledger, r.story("id"), len(r.stories)
+    event, story, day, detail = led["event"], led["story"], led["day"], led["detail"]
+    posted = event == POSTED
+    if (
+        posted.sum() != n
+        or not np.array_equal(story[posted], ids)
+        or (n and ids[0] < 0)
+        or not np.all(ids[1:] > ids[:-1])
+    ):
+        return None
+    at = np.searchsorted(ids, story)  # each row's story, as a position in the stories
+    mine = (story >= 0) & (at < n)
+    mine[mine] = ids[at[mine]] == story[mine]
+
+    def of(*events: int) -> np.ndarray:
+        return mine & np.isin(event, events)
+
+    def first(rows: np.ndarray, values: np.ndarray, default: int) -> np.ndarray:
+        out = np.full(n, default, dtype=np.int64)
+        who, where = np.unique(at[rows], return_index=True)  # first occurrences
+        out[who] = values[rows][where]
+        return out
+
+    def last(rows: np.ndarray, values: np.ndarray, default: int) -> np.ndarray:
+        out = np.full(n, default, dtype=np.int64)
+        who, where = np.unique(at[rows][::-1], return_index=True)
+        out[who] = values[rows][::-1][where]
+        return out
+
+    answered = of(ANSWERED)
+    best = np.zeros(n, dtype=np.int64)  # NONE until a reply
+    np.maximum.at(best, at[answered], detail[answered])
+    decided = of(REDIRECT_ACCEPTED, REDIRECT_DECLINED)
+    backstage = of(TAKEN_BACKSTAGE)
+    return {
+        "repeat": detail[posted] == 1,
+        "n_responses": np.bincount(at[answered], minlength=n),
+        "first_response_day": first(answered, day, -1),
+        "first_type": first(answered, detail, 0),
+        "best_type": best,
+        "conversational_day": first(answered & (detail == CONVERSATIONAL), day, -1),
+        "personalised_day": first(answered & (detail == PERSONALISED), day, -1),
+        "redirect_day": first(of(REDIRECT_OFFERED), day, -1),
+        "redirect_accepted": last(decided, (event == REDIRECT_ACCEPTED).astype(np.int64), -1),
+        "backstage_day": last(backstage, day, -1),
+        "route": last(backstage, detail, 0),
+        "change_planned_day": last(of(CHANGE_PLANNED), day, -1),
+        "change_made_day": last(of(CHANGE_MADE), day, -1),
+        "dropped_day": last(of(ISSUE_DROPPED), day, -1),
+        "reminders": np.bincount(at[of(REMINDER_SENT)], minlength=n),
+        "pass_reason": last(of(PASSED_OVER, LEFT_UNANSWERED), detail, -1),
+    }
 
 
 def _count_by_day(days: np.ndarray, n_days: int, weights: np.ndarray | None = None) -> np.ndarray:

@@ -137,6 +137,31 @@ def test_one_pass_read_equals_one_field_at_a_time(model):
         assert b.tolist() == [getattr(s, field) for s in model.lifecycle.stories], field
 
 
+def test_journey_read_from_the_ledger_is_the_stories_own(model):
+    """The journey fields come from the ledger (sim.metrics.JOURNEY): each equals what the
+    lifecycle wrote on every story."""
+    from sim.metrics import JOURNEY, _journey
+
+    found = _journey(Reads(model))
+    assert found is not None and set(found) == set(JOURNEY)
+    for field in JOURNEY:
+        expected = [getattr(s, field) for s in model.lifecycle.stories]
+        assert found[field].tolist() == expected, field
+    answers = sum(1 for row in model.lifecycle.ledger if row[1] == ANSWERED)
+    assert found["n_responses"].sum() == answers
+
+
+def test_a_ledger_that_is_not_the_stories_falls_back_to_asking_them(model):
+    from sim.metrics import _journey
+
+    reads = Reads(model)
+    reads._ledger = reads.ledger[reads.ledger["event"] != POSTED]  # no posted rows
+    assert _journey(reads) is None
+    reads.read_stories(("first_response_day", "best_type"))
+    stories = model.lifecycle.stories
+    assert reads.story("best_type").tolist() == [s.best_type for s in stories]
+
+
 def test_files_read_back_as_the_tables(model, tmp_path):
     result = tables(model)
     out = write(result, tmp_path / "run")
