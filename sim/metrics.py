@@ -174,6 +174,23 @@ class Reads:
             self.read_stories((field,))
         return self._story[field]
 
+    def first_responders(self) -> np.ndarray:
+        """The id of each story's first responder (-1: none): the actor of its first
+        ``answered`` row, or each story's ``first_responder`` if the ledger is not the
+        stories'."""
+        if "first_responder" not in self._story:
+            found = _journey(self)
+            if found is not None:
+                self._story["first_responder"] = found["first_responder"]
+            else:
+                firsts = (s.first_responder for s in self.stories)
+                self._story["first_responder"] = np.fromiter(
+                    (-1 if f is None else f.unique_id for f in firsts),
+                    dtype=np.int64,
+                    count=len(self.stories),
+                )
+        return self._story["first_responder"]
+
     def read_stories(self, fields: Iterable[str]) -> None:
         """Read these story fields (those not read yet).
 
@@ -238,9 +255,10 @@ JOURNEY = (
 
 def _journey(r: Reads) -> dict[str, np.ndarray] | None:
     """Every story's :data:`JOURNEY` fields from the ledger, as :mod:`sim.lifecycle` sets
-    them: counts of replies and reminders; the first reply's day and type (and the first of
-    each bespoke type); the best type; the first redirect offered; the last decision on it,
-    and the last of each backstage step and of each reason staff passed it over.
+    them: counts of replies and reminders; the first reply's day, type and responder
+    (``first_responder``, an id) and the first of each bespoke type; the best type; the first
+    redirect offered; the last decision on it, and the last of each backstage step and of
+    each reason staff passed it over.
 
     None when the ledger's ``posted`` rows are not the stories, in order, with rising ids
     (then the stories are asked)."""
@@ -283,6 +301,7 @@ def _journey(r: Reads) -> dict[str, np.ndarray] | None:
         "n_responses": np.bincount(at[answered], minlength=n),
         "first_response_day": first(answered, day, -1),
         "first_type": first(answered, detail, 0),
+        "first_responder": first(answered, led["actor"], -1),
         "best_type": best,
         "conversational_day": first(answered & (detail == CONVERSATIONAL), day, -1),
         "personalised_day": first(answered & (detail == PERSONALISED), day, -1),
@@ -460,11 +479,7 @@ def story_columns(model: CurtainModel, reads: Reads | None = None) -> Columns:
     pass_reason = r.story("pass_reason")
     route_codes, route_names = _route_codes()
     role_by_id, roles = r.roles
-    responder_id = np.fromiter(
-        (s.first_responder.unique_id if s.first_responder else -1 for s in stories),
-        dtype=np.int64,
-        count=len(stories),
-    )
+    responder_id = r.first_responders()
     waiting = np.where((pass_reason >= 0) & (n_responses == 0), pass_reason, -1)
     columns = {
         "story_id": r.story("id"),

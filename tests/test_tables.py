@@ -143,10 +143,12 @@ def test_journey_read_from_the_ledger_is_the_stories_own(model):
     from sim.metrics import JOURNEY, _journey
 
     found = _journey(Reads(model))
-    assert found is not None and set(found) == set(JOURNEY)
+    assert found is not None and set(found) == {*JOURNEY, "first_responder"}
+    stories = model.lifecycle.stories
     for field in JOURNEY:
-        expected = [getattr(s, field) for s in model.lifecycle.stories]
-        assert found[field].tolist() == expected, field
+        assert found[field].tolist() == [getattr(s, field) for s in stories], field
+    responders = [s.first_responder.unique_id if s.first_responder else -1 for s in stories]
+    assert found["first_responder"].tolist() == responders
     answers = sum(1 for row in model.lifecycle.ledger if row[1] == ANSWERED)
     assert found["n_responses"].sum() == answers
 
