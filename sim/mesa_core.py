@@ -59,6 +59,8 @@ class _ImportedOnUse(types.ModuleType):
     def __getattr__(self, attribute: str):
         if attribute.startswith("__"):  # the import system's questions (__spec__, __path__)
             raise AttributeError(attribute)
+        if sys.modules.get(self.__name__) is self:  # asked while still standing in
+            del sys.modules[self.__name__]
         return getattr(importlib.import_module(self.__name__), attribute)
 
 

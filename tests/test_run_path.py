@@ -70,3 +70,22 @@ def test_no_commit_outside_a_git_checkout(tmp_path, monkeypatch):
     runner.start_git_commit()
     assert runner.git_commit() is None
     assert runner.git_commit() is None
+
+
+def test_the_pandas_stand_in_gives_the_real_pandas_whenever_asked():
+    """While Mesa's core is imported pandas is a stand-in; a name asked of it, then or later,
+    is the real pandas' (a fresh interpreter, where pandas is not imported yet)."""
+    code = (
+        "import sys\nfrom sim.mesa_core import _stand_ins\n"
+        "with _stand_ins():\n"
+        "    import pandas as early\n"
+        "    assert type(early).__name__ == '_ImportedOnUse'\n"
+        "    from pandas import DataFrame\n"
+        "import pandas\n"
+        "assert DataFrame is pandas.DataFrame and early.Series is pandas.Series\n"
+        "assert type(sys.modules['pandas']).__name__ == 'module'\n"
+        "print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
