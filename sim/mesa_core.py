@@ -20,6 +20,16 @@ imported yet. Each gets a module ``__getattr__`` (PEP 562):
   usual;
 - submodules (``import mesa.visualization``) import normally at any time.
 
+Mesa's core modules (``mesa.agent`` and the data recorders ``mesa.model`` imports) import
+pandas at their top but use it only inside functions Curtain never calls
+(``Agent.create_agents``, ``from_dataframe``, the recorders' ``get_table_dataframe``). While
+they are imported, ``pandas`` is a stand-in (:class:`_ImportedOnUse`, only if pandas is not
+imported yet): the first attribute read on it imports the real pandas and answers from it,
+so those functions work unchanged; and it is taken out of ``sys.modules`` right after, so
+any other ``import pandas`` is the ordinary one. A run, which writes its files through
+pyarrow (:mod:`sim.columnar`), so starts without pandas (about a third of a one-year run's
+start-up).
+
 If Mesa is already imported, :func:`install` does nothing. If the core cannot be imported
 on its own (a future Mesa laid out differently), the package's ``__init__`` is run and the
 name taken from it, so the price of a surprise is start-up time, never a broken model.
@@ -30,11 +40,43 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 #: Packages whose ``__init__`` is deferred, outermost first.
 DEFERRED_PACKAGES = ("mesa", "mesa.experimental")
 #: Names of the ``mesa`` package served from one core module without running its ``__init__``.
 CORE = {"Agent": "mesa.agent", "Model": "mesa.model"}
+#: Packages Mesa's core modules import but use only inside functions Curtain never calls.
+IMPORTED_ON_USE = ("pandas",)
+
+
+class _ImportedOnUse(types.ModuleType):
+    """Stands for a package while Mesa's core is imported; the first attribute read imports
+    the real package (the stand-in is out of ``sys.modules`` by then) and answers from it."""
+
+    def __getattr__(self, attribute: str):
+        if attribute.startswith("__"):  # the import system's questions (__spec__, __path__)
+            raise AttributeError(attribute)
+        if sys.modules.get(self.__name__) is self:  # asked while still standing in
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+@contextmanager
+def _stand_ins() -> Iterator[None]:
+    """:class:`_ImportedOnUse` in ``sys.modules`` for each package not imported yet."""
+    placed = {}
+    for name in IMPORTED_ON_USE:
+        if name not in sys.modules:
+            placed[name] = sys.modules[name] = _ImportedOnUse(name)
+    try:
+        yield
+    finally:
+        for name, stand_in in placed.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
 
 
 def install() -> None:
@@ -68,7 +110,8 @@ def _register_deferred(name: str, core: dict[str, str]) -> None:
     def deferred_getattr(attribute: str):
         if attribute in core:
             try:
-                value = getattr(importlib.import_module(core[attribute]), attribute)
+                with _stand_ins():
+                    value = getattr(importlib.import_module(core[attribute]), attribute)
             except ImportError:
                 run_init()
                 value = package.__dict__[attribute]

@@ -31,17 +31,26 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from sim.columnar import Columns, to_arrow, to_frame
 from sim.errors import CurtainError
-from sim.metrics import daily_table, event_table, story_table, summary
+from sim.metrics import (
+    DAILY_STORY_FIELDS,
+    STORY_FIELDS,
+    Reads,
+    daily_columns,
+    event_columns,
+    story_columns,
+    summary,
+)
 from sim.model import CurtainModel
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OUTPUT_FILES = (
     "daily.parquet",
@@ -52,15 +61,61 @@ OUTPUT_FILES = (
 )
 
 
-@dataclass
 class RunResult:
-    scenario: Scenario
-    seed: int
-    days: int
-    daily: pd.DataFrame
-    stories: pd.DataFrame
-    events: pd.DataFrame
-    summary: dict[str, Any]
+    """One run's tables and end-of-run summary.
+
+    ``daily``, ``stories`` and ``events`` are DataFrames. :func:`tables` keeps each as
+    columns (:mod:`sim.columnar`) and makes the DataFrame the first time it is asked for, so
+    `curtain run`, which only writes the files, never imports pandas; a result can also be
+    made from DataFrames directly.
+    """
+
+    TABLES = ("daily", "stories", "events")
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        days: int,
+        daily: pd.DataFrame | None = None,
+        stories: pd.DataFrame | None = None,
+        events: pd.DataFrame | None = None,
+        summary: dict[str, Any] | None = None,
+        columns: dict[str, Columns] | None = None,
+    ):
+        self.scenario = scenario
+        self.seed = seed
+        self.days = days
+        self.summary = summary if summary is not None else {}
+        self.columns = columns or {}
+        self._frames = {
+            name: frame
+            for name, frame in zip(self.TABLES, (daily, stories, events), strict=True)
+            if frame is not None
+        }
+        missing = [t for t in self.TABLES if t not in self._frames and t not in self.columns]
+        if missing:
+            raise ValueError(f"RunResult: no {', '.join(missing)} table")
+
+    def frame(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            self._frames[name] = to_frame(self.columns[name])
+        return self._frames[name]
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        return self.frame("daily")
+
+    @property
+    def stories(self) -> pd.DataFrame:
+        return self.frame("stories")
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self.frame("events")
+
+    def __repr__(self) -> str:
+        return f"RunResult({self.scenario.name!r}, seed={self.seed}, days={self.days})"
 
 
 @contextmanager
@@ -166,18 +221,24 @@ def simulate(scenario: Scenario, seed: int, days: int | None = None) -> CurtainM
 
 
 def tables(model: CurtainModel) -> RunResult:
-    daily = daily_table(model)
-    stories = story_table(model)
-    events = event_table(model)
-    return RunResult(
-        scenario=model.initial_scenario,
-        seed=model.seed,
-        days=model.day,
-        daily=daily,
-        stories=stories,
-        events=events,
-        summary=summary(model, daily, stories),
-    )
+    """The run's tables, from one columnar read of its ledger and stories
+    (:class:`sim.metrics.Reads`), with the cyclic garbage collector paused: the tables make
+    no cyclic garbage, and a collection now would walk every object of the run."""
+    with collector_paused():
+        reads = Reads(model)
+        reads.read_stories(DAILY_STORY_FIELDS + STORY_FIELDS)
+        columns = {
+            "daily": daily_columns(model, reads),
+            "stories": story_columns(model, reads),
+            "events": event_columns(model, reads),
+        }
+        return RunResult(
+            scenario=model.initial_scenario,
+            seed=model.seed,
+            days=model.day,
+            summary=summary(model, columns["daily"], reads=reads),
+            columns=columns,
+        )
 
 
 def run(scenario: Scenario, seed: int, days: int | None = None) -> RunResult:
@@ -195,29 +256,67 @@ def versions() -> dict[str, str]:
 
 
 def git_commit() -> str | None:
-    """The commit of the source tree this package runs from, if it is a git checkout."""
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    commit = out.stdout.strip()
-    if out.returncode != 0 or not commit:
-        return None
-    dirty = subprocess.run(
-        ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-        capture_output=True,
-        text=True,
-        timeout=5,
-        check=False,
-    ).stdout.strip()
-    return f"{commit}-dirty" if dirty else commit
+    """The commit of the source tree this package runs from, if it is a git checkout
+    (``-dirty`` when tracked files have changed). Answered by the lookup
+    :func:`start_git_commit` started, if any, else looked up now."""
+    global _git_lookup
+    lookup, _git_lookup = _git_lookup, None
+    return (lookup or _GitLookup()).commit()
+
+
+def start_git_commit() -> None:
+    """Start looking up :func:`git_commit` in the background: `curtain run` starts it before
+    simulating, so git's two processes run beside the simulation, not after it."""
+    global _git_lookup
+    if _git_lookup is None:
+        _git_lookup = _GitLookup()
+
+
+class _GitLookup:
+    """``git rev-parse HEAD`` and ``git status`` of the source tree, run side by side."""
+
+    def __init__(self) -> None:
+        here = str(Path(__file__).resolve().parent)
+        self.processes = []
+        try:
+            for args in (["rev-parse", "HEAD"], ["status", "--porcelain", "--untracked-files=no"]):
+                self.processes.append(
+                    subprocess.Popen(
+                        ["git", "-C", here, *args],
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL,
+                        text=True,
+                    )
+                )
+        except (OSError, subprocess.SubprocessError):
+            self.close()
+            self.processes = []
+
+    def commit(self) -> str | None:
+        if len(self.processes) != 2:
+            return None
+        answers = []
+        try:
+            for process in self.processes:
+                out, _ = process.communicate(timeout=5)
+                answers.append((process.returncode, out.strip()))
+        except (OSError, subprocess.SubprocessError):
+            self.close()
+            return None
+        (code, commit), (_, dirty) = answers
+        if code != 0 or not commit:
+            return None
+        return f"{commit}-dirty" if dirty else commit
+
+    def close(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+
+
+#: The lookup :func:`start_git_commit` started and :func:`git_commit` has not answered yet.
+_git_lookup: _GitLookup | None = None
 
 
 def manifest(result: RunResult, source: str | None = None) -> dict[str, Any]:
@@ -365,13 +464,51 @@ def _make_dir(home: Path, stem: str) -> Path:
 
 
 def _write_files(result: RunResult, staging: Path, source: str | None) -> None:
-    result.daily.to_parquet(staging / "daily.parquet", index=False)
-    result.stories.to_parquet(staging / "stories.parquet", index=False)
-    result.events.to_parquet(staging / "events.parquet", index=False)
+    columns = getattr(result, "columns", {})
+    for name in ("daily", "stories", "events"):
+        path = staging / f"{name}.parquet"
+        if name in columns:  # straight from the columns: no pandas
+            _write_arrow(to_arrow(columns[name]), path)
+        else:
+            _write_parquet(getattr(result, name), path)
     _write_json(staging / "summary.json", result.summary)
     _write_json(staging / "manifest.json", manifest(result, source))
     for name in OUTPUT_FILES:
         _fsync(staging / name)
+
+
+#: Columns whose statistics (min, max, nulls) the files keep: the day, by which a reader
+#: filters. Statistics of every column cost a quarter of the writing, and with one row group
+#: a file they cannot skip anything.
+STATISTICS = ("day", "day_posted")
+
+
+def _parquet_options(names, categorical: list[str]) -> dict[str, Any]:
+    """Snappy; dictionary encoding only for the categorical columns (they already are
+    dictionaries, while building one for every number column, pyarrow's default, costs more
+    than it saves on files this size); statistics only of :data:`STATISTICS`."""
+    kept = [n for n in STATISTICS if n in names]
+    return {
+        "compression": "snappy",
+        "use_dictionary": categorical or False,
+        "write_statistics": kept or False,
+    }
+
+
+def _write_arrow(table, path: Path) -> None:
+    """One table as Parquet, as :func:`_write_parquet` writes a DataFrame."""
+    import pyarrow.parquet as pq
+
+    categorical = [f.name for f in table.schema if str(f.type).startswith("dictionary")]
+    pq.write_table(table, path, **_parquet_options(table.column_names, categorical))
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """One table (a DataFrame) as Parquet, with the options of :func:`_parquet_options`."""
+    import pandas as pd
+
+    categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    frame.to_parquet(path, index=False, **_parquet_options(list(frame.columns), categorical))
 
 
 def _fsync(path: Path) -> None:

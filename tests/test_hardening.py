@@ -384,10 +384,12 @@ def test_4_operating_failures_are_one_line_exit_1(tmp_path, monkeypatch, code):
     assert main(["run", str(SITE_C), "--days", "4", "--out", str(out)]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def fail(*args, **kwargs):
-        raise OSError(code, os.strerror(code), str(args[0]))
+    def fail(table, where, *args, **kwargs):
+        raise OSError(code, os.strerror(code), str(where))
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", fail)
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(pq, "write_table", fail)  # `curtain run` writes through pyarrow
     one_error(
         ["run", str(SITE_C), "--days", "5", "--out", str(out), "--overwrite"], 1, os.strerror(code)
     )
