@@ -3,7 +3,7 @@
     python benchmarks/bytecodes_year.py [--scenario FILE] [--days 365] [--seed 1] [--top 25]
 
 Where ``instructions_year.py`` counts CPU instructions (valgrind, a minute or two), this
-counts the interpreter's bytecodes with ``sys.monitoring`` (Python 3.12+, about 20 s, no
+counts the interpreter's bytecodes with ``sys.monitoring`` (about 20 s, no
 other tool): exact and repeatable for a given seed, and attributed to the functions that
 execute them, so it shows which rule a change made cheaper or dearer. CPU instructions per
 bytecode depend on the interpreter's build (about 65 on this machine's pyenv 3.12, built
@@ -56,10 +56,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25, help="functions to list")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    if sys.version_info < (3, 12):
-        print("needs Python 3.12 or newer (sys.monitoring)", file=sys.stderr)
-        return 2
-
     from sim.runner import simulate
     from sim.scenario import load_scenario
 
