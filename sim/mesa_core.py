@@ -147,7 +147,11 @@ def register(model, agents: list) -> None:
     try:
         everyone = model._all_agents._agents
         by_type = model._agents_by_type
-        laid_out = isinstance(everyone, dict) and isinstance(model.agent_id_counter, int)
+        laid_out = (
+            isinstance(everyone, dict)
+            and isinstance(model.agent_id_counter, int)
+            and all(isinstance(getattr(s, "_agents", None), dict) for s in by_type.values())
+        )
     except AttributeError:
         laid_out = False
     if not laid_out:

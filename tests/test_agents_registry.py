@@ -66,3 +66,14 @@ def test_every_author_of_a_run_is_registered_once_with_a_unique_id():
     staff_types = {Responder, Manager, CommunicationsStaff}
     assert staff_types <= set(model.agent_types)
     assert all(isinstance(p, mesa.Agent) and p.model is model for p in patients)
+
+
+def test_a_registry_laid_out_differently_falls_back_to_mesas_own_path():
+    model = mesa.Model(rng=3)
+    _Walker(model)
+    model._agents_by_type[_Walker]._agents = None  # as if a future Mesa stored them otherwise
+    calls = []
+    model.register_agent = lambda agent: calls.append(agent)
+    batch = [_Batched(model), _Batched(model)]
+    register(model, batch)
+    assert calls == batch
