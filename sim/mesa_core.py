@@ -179,7 +179,7 @@ def register(model, agents: list) -> None:
             of_kind._agents[agent] = None
         model.agent_id_counter = counter
     for kind in set(map(type, agents)):
-        for dataset in kind._datasets:  # Mesa's data registry, where it tracks the kind
+        for dataset in getattr(kind, "_datasets", ()):  # Mesa's data registry, if it tracks them
             for agent in agents:
                 if type(agent) is kind:
                     model.data_registry[dataset].add_agent(agent)
