@@ -48,11 +48,12 @@ FRONTLINE = ("frontline_clinical", "frontline_non_clinical")
 class DrawnAhead:
     """Random draws made ahead in blocks and handed out in order.
 
-    ``draw(k)`` makes ``k`` draws from the model's generator; a new block is drawn when the
-    last is used up, so what is handed out follows from the seed alone. A day's stories need
-    a few draws each: drawing them a block at a time costs one numpy call per ``block``
-    stories rather than one a day. :meth:`discard` drops what is left when the draws'
-    parameters change (an intervention).
+    ``draw(k)`` makes ``k`` draws from the model's generator (a method of the model, so a
+    copied or pickled model draws from its own); a new block is drawn when the last is used
+    up, so what is handed out follows from the seed alone. A day's stories need a few draws
+    each: drawing them a block at a time costs one numpy call per ``block`` stories rather
+    than one a day. :meth:`discard` drops what is left when the draws' parameters change (an
+    intervention).
     """
 
     def __init__(self, draw, block: int = 256):
@@ -167,8 +168,8 @@ class CurtainModel(mesa.Model):
             self._interventions.setdefault(intervention.day, []).append(intervention)
         self._next_story = 0
         # Per-story draws made ahead in blocks (one numpy call per few weeks, not one a day).
-        self._rows = DrawnAhead(lambda k: self.rng.random((k, 7)).tolist())
-        self._hostilities = DrawnAhead(lambda k: self._hostility(k).tolist())
+        self._rows = DrawnAhead(self._uniform_rows)
+        self._hostilities = DrawnAhead(self._hostilities_of)
         self._returning: dict[int, list[Patient]] = {}  # day -> authors posting again
         starting = scenario.cast.initial_roles.model_dump()
         self._recruit(_allocate(starting, scenario.cast.size), False)
@@ -343,9 +344,12 @@ class CurtainModel(mesa.Model):
             story_posted(story)
             issue_posted(story, negative and draw[2] < p_pals)
 
-    def _hostility(self, n: int) -> np.ndarray:
+    def _uniform_rows(self, n: int) -> list[list[float]]:
+        return self.rng.random((n, 7)).tolist()
+
+    def _hostilities_of(self, n: int) -> list[float]:
         rules = self.culture.scenario.stories
-        return _beta(self.rng, rules.hostility_mean, rules.hostility_concentration, n)
+        return _beta(self.rng, rules.hostility_mean, rules.hostility_concentration, n).tolist()
 
     def repost_on(self, day: int, author: Patient) -> None:
         """A returning author will post another story on ``day`` (a later day)."""

@@ -41,3 +41,20 @@ def test_an_intervention_on_hostility_applies_from_its_day():
     days = np.array([s.day for s in negative])
     # From its very day, not once the stories drawn ahead under the old mean are used up.
     assert hostility[days < 30].mean() < 0.5 < 0.8 < hostility[(days >= 30) & (days < 33)].mean()
+
+
+def test_a_copied_model_draws_from_its_own_generator():
+    import copy
+    import pickle
+
+    from sim.model import CurtainModel
+
+    model = CurtainModel(load_scenario("benchmarks/site_c_full_volume.toml"), seed=3)
+    model.run(20)
+    for twin in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert twin._rows.draw.__self__ is twin and twin._hostilities.draw.__self__ is twin
+        state = model.rng.bit_generator.state
+        drawn = twin._rows.take(1000) + twin._hostilities.take(1000)
+        assert model.rng.bit_generator.state == state  # the original's generator untouched
+        again = copy.deepcopy(model)
+        assert drawn == again._rows.take(1000) + again._hostilities.take(1000)
