@@ -115,13 +115,17 @@ class Audience:
         self._plain = [0.0 if _IS_GENERIC[k] else _sigmoid(v) for k, v in enumerate(self._logits)]
         self._sums = None
 
+    def _weight(self, story: Story) -> float:
+        """The story's attention weight now, relative to ``base_day``."""
+        return math.exp((story.posted_at - self.base_day) / self.attention_days)
+
     def add(self, story: Story, day: int) -> None:
         """A story is posted on ``day`` (and has no reply yet)."""
         if (day - self.base_day) / self.attention_days > _RESCALE_AT:
             self._rebase(day)
         # A story just posted shows only its sentiment: state_of(story) is story.negative.
         story.seen_state = state = 1 if story.negative else 0
-        self.weights[state] += math.exp((story.posted_at - self.base_day) / self.attention_days)
+        self.weights[state] += self._weight(story)
         self._sums = None
 
     def restage(self, story: Story) -> None:
@@ -129,7 +133,7 @@ class Audience:
         state = state_of(story)
         old = story.seen_state
         if state != old:
-            w = math.exp((story.posted_at - self.base_day) / self.attention_days)
+            w = self._weight(story)
             weights = self.weights
             weights[old] -= w
             weights[state] += w

@@ -149,9 +149,7 @@ class Frontstage:
                     for item in waiting
                     if not item.done and not (item.kind == FIRST and item.story.n_responses)
                 ]
-                items[:] = waiting + later + items[known:]
-            elif len(later) < known:
-                items[:] = later + items[known:]
+            items[:] = waiting + later + items[known:]
 
     def _session(self, inbox: int, items: list[Item], now: float) -> None:
         """One team's sitting: members take turns reading ``items`` in the given order while

@@ -157,13 +157,6 @@ def register(model, agents: list) -> None:
     if not laid_out:
         for agent in agents:
             model.register_agent(agent)
-    elif len(kinds := set(map(type, agents))) == 1 and (of_kind := by_type.get(*kinds)):
-        counter = model.agent_id_counter  # the common case, a day's patients: in bulk
-        for unique_id, agent in enumerate(agents, counter):
-            agent.unique_id = unique_id
-        model.agent_id_counter = counter + len(agents)
-        everyone.update(dict.fromkeys(agents))
-        of_kind._agents.update(dict.fromkeys(agents))
     else:
         counter = model.agent_id_counter
         for agent in agents:
